@@ -1,0 +1,43 @@
+namespace EvalSig.Core.Diagnostics;
+
+/// <summary>
+/// Every error EvalSig reports, by stable id. Cmdlets turn these into the
+/// <c>FullyQualifiedErrorId</c> prefix and the CLI prints them on stderr, so a name here
+/// is a public contract: add, never rename.
+/// </summary>
+public enum EvalSigError
+{
+    // RunFrames
+    RunFrameNotFound,
+    RunFrameInvalid,
+    RunFrameFormatUnknown,
+    RunFrameWriteFailed,
+    FileAlreadyExists,
+    PathNotFileSystem,
+
+    // Gate
+    NoOverlappingItems,
+    InvalidAlpha,
+    InvalidPower,
+    InvalidMinDelta,
+    InvalidMargin,
+    InvalidResamples,
+    InvalidMethod,
+    ClusterKeyNotFound,
+    MethodNotApplicable,
+    InvalidPowerInput,
+    ReportInvalid,
+}
+
+/// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>
+public enum EvalSigErrorKind
+{
+    InvalidData,
+    InvalidArgument,
+    ObjectNotFound,
+    ResourceExists,
+    WriteError,
+    ReadError,
+    InvalidOperation,
+    NotSpecified,
+}

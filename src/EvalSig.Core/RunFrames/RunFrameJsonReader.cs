@@ -1,0 +1,553 @@
+using System;
+using System.Buffers;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using System.Threading;
+using EvalSig.Core.Json;
+
+namespace EvalSig.Core.RunFrames;
+
+/// <summary>
+/// Streams RunFrame v1 JSON (the public EVALSIG format) with <see cref="Utf8JsonReader"/> over a
+/// sliding buffer: memory is the columns plus one buffer, never a DOM of the file.
+/// </summary>
+internal static class RunFrameJsonReader
+{
+    private const int InitialBuffer = 1 << 20;
+
+    private enum Phase
+    {
+        Start,
+        Top,
+        Items,
+        End,
+    }
+
+    public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
+        try
+        {
+            ReadCore(stream, b, ref buffer, cancel);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static void ReadCore(Stream stream, RunFrameBuilder b, ref byte[] buffer, CancellationToken cancel)
+    {
+        var len = 0;
+        var eof = false;
+        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var phase = Phase.Start;
+        var header = new HeaderFields();
+        var itemsSeen = false;
+        var pending = new List<(string? Field, string Message)>();
+
+        // Skip a UTF-8 byte order mark if present.
+        len = Fill(stream, buffer, 0, ref eof);
+        long baseOffset = 0;
+        var pos = len >= 3 && buffer[0] == 0xEF && buffer[1] == 0xBB && buffer[2] == 0xBF ? 3 : 0;
+
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var reader = new Utf8JsonReader(buffer.AsSpan(pos, len - pos), eof, state);
+            var needMore = false;
+            try
+            {
+                while (!needMore && phase != Phase.End)
+                {
+                    var probe = reader;
+                    if (!probe.Read())
+                    {
+                        needMore = true;
+                        break;
+                    }
+
+                    switch (phase)
+                    {
+                        case Phase.Start:
+                            if (probe.TokenType != JsonTokenType.StartObject)
+                            {
+                                b.MalformedText("a RunFrame v1 JSON file is one object with run fields and an 'items' array", null, baseOffset + pos + probe.TokenStartIndex + 1);
+                                return;
+                            }
+
+                            phase = Phase.Top;
+                            reader = probe;
+                            break;
+
+                        case Phase.Top:
+                            if (probe.TokenType == JsonTokenType.EndObject)
+                            {
+                                phase = Phase.End;
+                                reader = probe;
+                                break;
+                            }
+
+                            if (probe.ValueTextEquals("items"u8))
+                            {
+                                if (!probe.Read())
+                                {
+                                    needMore = true;
+                                    break;
+                                }
+
+                                itemsSeen = true;
+                                if (probe.TokenType == JsonTokenType.StartArray)
+                                {
+                                    phase = Phase.Items;
+                                    reader = probe;
+                                    break;
+                                }
+
+                                if (!probe.TrySkip())
+                                {
+                                    needMore = true;
+                                    break;
+                                }
+
+                                b.Problem(null, "items", "'items' must be an array of item objects");
+                                reader = probe;
+                                break;
+                            }
+
+                            if (!ReadHeaderField(ref probe, header, b))
+                            {
+                                needMore = true;
+                                break;
+                            }
+
+                            reader = probe;
+                            break;
+
+                        case Phase.Items:
+                            if (probe.TokenType == JsonTokenType.EndArray)
+                            {
+                                phase = Phase.Top;
+                                reader = probe;
+                                break;
+                            }
+
+                            if (probe.TokenType != JsonTokenType.StartObject)
+                            {
+                                if (!probe.TrySkip())
+                                {
+                                    needMore = true;
+                                    break;
+                                }
+
+                                b.Problem(b.Count, null, "each item must be an object with item_id and score");
+                                b.Add(null, double.NaN, null, 0, null);
+                                reader = probe;
+                                break;
+                            }
+
+                            pending.Clear();
+                            if (!TryReadItem(ref probe, b, pending))
+                            {
+                                needMore = true;
+                                break;
+                            }
+
+                            reader = probe;
+                            break;
+                    }
+                }
+
+                if (phase == Phase.End && !needMore)
+                {
+                    // Only white space (or comments) may follow the object.
+                    var tail = reader;
+                    if (tail.Read())
+                    {
+                        b.MalformedText("unexpected content after the RunFrame object", null, baseOffset + pos + tail.TokenStartIndex + 1);
+                        return;
+                    }
+
+                    if (!eof)
+                    {
+                        needMore = true;
+                    }
+                }
+            }
+            catch (JsonException ex)
+            {
+                b.MalformedText("malformed JSON: " + FirstSentence(ex.Message), ex.LineNumber + 1, ex.BytePositionInLine + 1);
+                return;
+            }
+
+            if (!needMore)
+            {
+                break;
+            }
+
+            if (eof)
+            {
+                if (phase == Phase.End)
+                {
+                    break;
+                }
+
+                b.MalformedText("malformed JSON: the file ends before the RunFrame object is complete", null, baseOffset + len);
+                return;
+            }
+
+            pos += (int)reader.BytesConsumed;
+            state = reader.CurrentState;
+            baseOffset += pos;
+            var remaining = len - pos;
+            if (pos == 0 && remaining == buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(buffer.Length * 2);
+                Buffer.BlockCopy(buffer, 0, bigger, 0, remaining);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+            else if (remaining > 0)
+            {
+                Buffer.BlockCopy(buffer, pos, buffer, 0, remaining);
+            }
+
+            pos = 0;
+            len = remaining + Fill(stream, buffer, remaining, ref eof);
+        }
+
+        if (!itemsSeen)
+        {
+            b.Problem(null, "items", "required field 'items' is missing");
+            b.ItemsFieldMissing = true;
+        }
+
+        b.Header = header.ToHeader();
+    }
+
+    private static int Fill(Stream stream, byte[] buffer, int offset, ref bool eof)
+    {
+        var total = 0;
+        while (offset + total < buffer.Length)
+        {
+            var n = stream.Read(buffer, offset + total, buffer.Length - offset - total);
+            if (n == 0)
+            {
+                eof = true;
+                break;
+            }
+
+            total += n;
+        }
+
+        return total;
+    }
+
+    private static string FirstSentence(string message)
+    {
+        var i = message.IndexOf(" LineNumber:", StringComparison.Ordinal);
+        return (i > 0 ? message[..i] : message).Trim();
+    }
+
+    /// <summary>Reads one top-level run field; false when the buffer ends inside it.</summary>
+    private static bool ReadHeaderField(ref Utf8JsonReader r, HeaderFields h, RunFrameBuilder b)
+    {
+        var name = r.GetString()!;
+        if (!r.Read())
+        {
+            return false;
+        }
+
+        switch (name)
+        {
+            case "run_id":
+            case "model_id":
+            case "task_id":
+            case "metric_name":
+            case "config_hash":
+            case "project_id":
+                if (r.TokenType == JsonTokenType.String)
+                {
+                    h.Set(name, r.GetString());
+                    return true;
+                }
+
+                if (r.TokenType == JsonTokenType.Null)
+                {
+                    return true;
+                }
+
+                if (!r.TrySkip())
+                {
+                    return false;
+                }
+
+                b.Problem(null, name, $"'{name}' must be a string");
+                return true;
+            case "ts":
+            case "timestamp":
+                if (r.TokenType == JsonTokenType.String)
+                {
+                    if (DateTimeOffset.TryParse(r.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var ts))
+                    {
+                        h.Timestamp = ts;
+                    }
+                    else
+                    {
+                        b.Problem(null, name, $"'{name}' must be an ISO-8601 date and time");
+                    }
+                }
+
+                return r.TrySkip();
+            default:
+                return r.TrySkip();
+        }
+    }
+
+    /// <summary>
+    /// Reads one item object. Returns false, having changed nothing, when the buffer ends inside
+    /// the item; the caller then refills and calls again from the item's start.
+    /// </summary>
+    private static bool TryReadItem(ref Utf8JsonReader r, RunFrameBuilder b, List<(string? Field, string Message)> problems)
+    {
+        string? itemId = null;
+        var idSeen = false;
+        var score = double.NaN;
+        var scoreSeen = false;
+        var scoreProblem = false;
+        string? cluster = null;
+        var epoch = 0;
+        string? metadata = null;
+
+        while (true)
+        {
+            if (!r.Read())
+            {
+                return false;
+            }
+
+            if (r.TokenType == JsonTokenType.EndObject)
+            {
+                break;
+            }
+
+            if (r.ValueTextEquals("item_id"u8))
+            {
+                if (!r.Read())
+                {
+                    return false;
+                }
+
+                idSeen = true;
+                switch (r.TokenType)
+                {
+                    case JsonTokenType.String:
+                        itemId = r.GetString();
+                        break;
+                    case JsonTokenType.Number:
+                        itemId = Encoding.UTF8.GetString(r.ValueSpan);
+                        break;
+                    case JsonTokenType.Null:
+                        problems.Add(("item_id", "item_id is null; every item needs a string id"));
+                        break;
+                    default:
+                        if (!r.TrySkip())
+                        {
+                            return false;
+                        }
+
+                        problems.Add(("item_id", "item_id must be a string"));
+                        break;
+                }
+            }
+            else if (r.ValueTextEquals("score"u8))
+            {
+                if (!r.Read())
+                {
+                    return false;
+                }
+
+                scoreSeen = true;
+                if (r.TokenType == JsonTokenType.Number)
+                {
+                    if (r.TryGetDouble(out var s))
+                    {
+                        score = s;
+                    }
+                    else
+                    {
+                        scoreProblem = true;
+                        problems.Add(("score", "score must be a finite number, not " + Encoding.UTF8.GetString(r.ValueSpan)));
+                    }
+                }
+                else
+                {
+                    if (!r.TrySkip())
+                    {
+                        return false;
+                    }
+
+                    scoreProblem = true;
+                    problems.Add(("score", r.TokenType == JsonTokenType.Null
+                        ? "score is null; every item needs a numeric score"
+                        : "score must be a number, not " + DescribeToken(ref r)));
+                }
+            }
+            else if (r.ValueTextEquals("cluster_id"u8))
+            {
+                if (!r.Read())
+                {
+                    return false;
+                }
+
+                switch (r.TokenType)
+                {
+                    case JsonTokenType.String:
+                        cluster = r.GetString();
+                        break;
+                    case JsonTokenType.Number:
+                        cluster = Encoding.UTF8.GetString(r.ValueSpan);
+                        break;
+                    case JsonTokenType.Null:
+                        break;
+                    default:
+                        if (!r.TrySkip())
+                        {
+                            return false;
+                        }
+
+                        problems.Add(("cluster_id", "cluster_id must be a string or null"));
+                        break;
+                }
+            }
+            else if (r.ValueTextEquals("epoch"u8))
+            {
+                if (!r.Read())
+                {
+                    return false;
+                }
+
+                if (r.TokenType == JsonTokenType.Number)
+                {
+                    if (!r.TryGetInt32(out epoch))
+                    {
+                        problems.Add(("epoch", "epoch must be an integer >= 0, not " + Encoding.UTF8.GetString(r.ValueSpan)));
+                        epoch = 0;
+                    }
+                }
+                else if (r.TokenType != JsonTokenType.Null)
+                {
+                    if (!r.TrySkip())
+                    {
+                        return false;
+                    }
+
+                    problems.Add(("epoch", "epoch must be an integer >= 0"));
+                }
+            }
+            else if (r.ValueTextEquals("metadata"u8))
+            {
+                if (!r.Read())
+                {
+                    return false;
+                }
+
+                if (r.TokenType == JsonTokenType.StartObject)
+                {
+                    var probe = r;
+                    if (!probe.TrySkip())
+                    {
+                        return false;
+                    }
+
+                    var peek = r;
+                    peek.Read();
+                    if (peek.TokenType == JsonTokenType.EndObject)
+                    {
+                        r = peek;
+                    }
+                    else
+                    {
+                        using var doc = JsonDocument.ParseValue(ref r);
+                        metadata = JsonValues.Minify(doc.RootElement);
+                    }
+                }
+                else if (r.TokenType != JsonTokenType.Null)
+                {
+                    if (!r.TrySkip())
+                    {
+                        return false;
+                    }
+
+                    problems.Add(("metadata", "metadata must be an object"));
+                }
+            }
+            else
+            {
+                if (!r.Read() || !r.TrySkip())
+                {
+                    return false;
+                }
+            }
+        }
+
+        // The item is complete: only now does it touch the builder.
+        var index = b.Count;
+        if (!idSeen)
+        {
+            b.Problem(index, "item_id", "required field 'item_id' is missing");
+        }
+
+        if (!scoreSeen)
+        {
+            b.ScoreProblem(index, "required field 'score' is missing");
+        }
+
+        foreach (var (field, message) in problems)
+        {
+            if (field == "score")
+            {
+                b.ScoreProblem(index, message);
+            }
+            else
+            {
+                b.Problem(index, field, message);
+            }
+        }
+
+        b.Add(itemId, scoreProblem ? double.NaN : score, cluster, epoch, metadata);
+        return true;
+    }
+
+    private static string DescribeToken(ref Utf8JsonReader r) => r.TokenType switch
+    {
+        JsonTokenType.String => "the string \"" + r.GetString() + "\"",
+        JsonTokenType.True or JsonTokenType.False => "a boolean",
+        JsonTokenType.EndObject => "an object",
+        JsonTokenType.EndArray => "an array",
+        _ => r.TokenType.ToString(),
+    };
+
+    private sealed class HeaderFields
+    {
+        private readonly Dictionary<string, string?> _values = new(StringComparer.Ordinal);
+
+        public DateTimeOffset? Timestamp { get; set; }
+
+        public void Set(string name, string? value) => _values[name] = value;
+
+        public RunFrameHeader ToHeader() => new(
+            Get("run_id"),
+            Get("model_id"),
+            Get("task_id"),
+            Get("metric_name"),
+            Get("config_hash"),
+            Get("project_id"),
+            Timestamp);
+
+        private string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
+    }
+}

@@ -1,0 +1,259 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Parquet;
+using Parquet.Schema;
+
+namespace EvalSig.Core.RunFrames;
+
+/// <summary>
+/// The run-store Parquet schema: <c>project_id, run_id, model_id, task_id, metric_name, item_id,
+/// cluster_id, epoch:int32, score:double, config_hash, ts:timestamp(us, UTC), metadata_json</c>.
+/// </summary>
+internal static class RunFrameParquet
+{
+    private const int RowGroupSize = 1 << 20;
+
+    private static readonly DataField<string> ProjectId = new(RunFrameColumns.ProjectId, true);
+    private static readonly DataField<string> RunIdField = new(RunFrameColumns.RunId, true);
+    private static readonly DataField<string> ModelId = new(RunFrameColumns.ModelId, true);
+    private static readonly DataField<string> TaskId = new(RunFrameColumns.TaskId, true);
+    private static readonly DataField<string> MetricName = new(RunFrameColumns.MetricName, true);
+    private static readonly DataField<string> ItemId = new(RunFrameColumns.ItemId, false);
+    private static readonly DataField<string> ClusterId = new(RunFrameColumns.ClusterId, true);
+    private static readonly DataField<int> Epoch = new(RunFrameColumns.Epoch, false);
+    private static readonly DataField<double> Score = new(RunFrameColumns.Score, false);
+    private static readonly DataField<string> ConfigHash = new(RunFrameColumns.ConfigHash, true);
+    private static readonly DateTimeDataField Ts = new(RunFrameColumns.Ts, DateTimeFormat.Timestamp, isAdjustedToUTC: true, unit: DateTimeTimeUnit.Micros, isNullable: true);
+    private static readonly DataField<string> MetadataJson = new(RunFrameColumns.MetadataJson, true);
+
+    public static readonly ParquetSchema Schema = new(ProjectId, RunIdField, ModelId, TaskId, MetricName, ItemId, ClusterId, Epoch, Score, ConfigHash, Ts, MetadataJson);
+
+    public static void Write(RunFrame frame, Stream stream, CancellationToken cancel)
+        => WriteAsync(frame, stream, cancel).GetAwaiter().GetResult();
+
+    public static async Task WriteAsync(RunFrame frame, Stream stream, CancellationToken cancel)
+    {
+        var options = new ParquetOptions { CompressionMethod = CompressionMethod.Snappy };
+        await using var writer = await ParquetWriter.CreateAsync(Schema, stream, options, append: false, cancel).ConfigureAwait(false);
+        var n = frame.Count;
+        for (var start = 0; start < n || (n == 0 && start == 0); start += RowGroupSize)
+        {
+            cancel.ThrowIfCancellationRequested();
+            var count = Math.Min(RowGroupSize, n - start);
+            using var rg = writer.CreateRowGroup();
+            await rg.WriteAsync(ProjectId, Repeat(frame.ProjectId, count)).ConfigureAwait(false);
+            await rg.WriteAsync(RunIdField, Repeat(frame.RunId, count)).ConfigureAwait(false);
+            await rg.WriteAsync(ModelId, Repeat(frame.ModelId, count)).ConfigureAwait(false);
+            await rg.WriteAsync(TaskId, Repeat(frame.TaskId, count)).ConfigureAwait(false);
+            await rg.WriteAsync(MetricName, Repeat(frame.MetricName, count)).ConfigureAwait(false);
+            await rg.WriteAsync(ItemId, new ArraySegment<string>(frame.ItemIdArray, start, count)).ConfigureAwait(false);
+            await rg.WriteAsync(ClusterId, new ArraySegment<string?>(frame.ClusterIdArray, start, count)!).ConfigureAwait(false);
+            await rg.WriteAsync<int>(Epoch, frame.EpochArray.AsMemory(start, count), cancellationToken: cancel).ConfigureAwait(false);
+            await rg.WriteAsync<double>(Score, frame.ScoreArray.AsMemory(start, count), cancellationToken: cancel).ConfigureAwait(false);
+            await rg.WriteAsync(ConfigHash, Repeat(frame.ConfigHash, count)).ConfigureAwait(false);
+            var ts = new DateTime?[count];
+            if (frame.Timestamp is { } t)
+            {
+                Array.Fill(ts, t.UtcDateTime);
+            }
+
+            await rg.WriteAsync<DateTime>(Ts, ts.AsMemory(), cancellationToken: cancel).ConfigureAwait(false);
+            await rg.WriteAsync(MetadataJson, new ArraySegment<string?>(frame.MetadataArray, start, count)!).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+        }
+    }
+
+    public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel)
+        => ReadAsync(stream, b, cancel).GetAwaiter().GetResult();
+
+    private static async Task ReadAsync(Stream stream, RunFrameBuilder b, CancellationToken cancel)
+    {
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(stream, null, leaveStreamOpen: true, cancel).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or NotSupportedException or ArgumentException or InvalidOperationException)
+        {
+            b.MalformedText("not a readable Parquet file: " + ex.Message, null, null);
+            return;
+        }
+
+        await using (reader.ConfigureAwait(false))
+        {
+            var fields = reader.Schema.GetDataFields().ToDictionary(f => f.Name, StringComparer.Ordinal);
+            DataField? F(string name) => fields.TryGetValue(name, out var f) ? f : null;
+            var item = F(RunFrameColumns.ItemId);
+            var score = F(RunFrameColumns.Score);
+            if (item is null || score is null)
+            {
+                b.Problem(null, item is null ? RunFrameColumns.ItemId : RunFrameColumns.Score, $"the Parquet file has no '{(item is null ? RunFrameColumns.ItemId : RunFrameColumns.Score)}' column; found {string.Join(", ", fields.Keys)}");
+                b.ItemsFieldMissing = true;
+                return;
+            }
+
+            var run = new RunFieldAccumulator(b);
+            var total = 0L;
+            for (var g = 0; g < reader.RowGroupCount; g++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                using var rg = reader.OpenRowGroupReader(g);
+                var n = checked((int)rg.RowCount);
+                var ids = await ReadStrings(rg, item, n, cancel).ConfigureAwait(false);
+                var scores = await ReadDoubles(rg, score, n, b, checked((int)total), cancel).ConfigureAwait(false);
+                var clusters = F(RunFrameColumns.ClusterId) is { } cf ? await ReadStrings(rg, cf, n, cancel).ConfigureAwait(false) : new string?[n];
+                var epochs = F(RunFrameColumns.Epoch) is { } ef ? await ReadInts(rg, ef, n, cancel).ConfigureAwait(false) : new int[n];
+                var meta = F(RunFrameColumns.MetadataJson) is { } mf ? await ReadStrings(rg, mf, n, cancel).ConfigureAwait(false) : new string?[n];
+
+                foreach (var name in new[] { RunFrameColumns.ProjectId, RunFrameColumns.RunId, RunFrameColumns.ModelId, RunFrameColumns.TaskId, RunFrameColumns.MetricName, RunFrameColumns.ConfigHash })
+                {
+                    if (F(name) is { } rf && n > 0)
+                    {
+                        var values = await ReadStrings(rg, rf, n, cancel).ConfigureAwait(false);
+                        ObserveDistinct(run, name, values, (int)total);
+                    }
+                }
+
+                if (F(RunFrameColumns.Ts) is { } tf && n > 0)
+                {
+                    var ts = new DateTime?[n];
+                    await rg.ReadAsync<DateTime>(tf, ts.AsMemory(), null, cancel).ConfigureAwait(false);
+                    foreach (var t in ts.Distinct())
+                    {
+                        run.Observe(RunFrameColumns.Ts, t is null ? null : Time.IsoTime.Format(new DateTimeOffset(DateTime.SpecifyKind(t.Value, DateTimeKind.Utc))), (int)total);
+                    }
+                }
+
+                for (var i = 0; i < n; i++)
+                {
+                    var m = meta[i];
+                    b.Add(ids[i], scores[i], clusters[i], epochs[i], string.IsNullOrEmpty(m) ? null : MetadataText.Normalize(m, b, b.Count));
+                }
+
+                total += n;
+            }
+
+            b.Header = run.ToHeader();
+        }
+    }
+
+    private static void ObserveDistinct(RunFieldAccumulator run, string name, string?[] values, int firstIndex)
+    {
+        var last = values[0];
+        run.Observe(name, last, firstIndex);
+        for (var i = 1; i < values.Length; i++)
+        {
+            if (!string.Equals(values[i], last, StringComparison.Ordinal))
+            {
+                last = values[i];
+                run.Observe(name, last, firstIndex + i);
+            }
+        }
+    }
+
+    private static async Task<string?[]> ReadStrings(ParquetRowGroupReader rg, DataField f, int n, CancellationToken cancel)
+    {
+        var values = new string?[n];
+        if (f.ClrType != typeof(string) && f.ClrType != typeof(ReadOnlyMemory<char>))
+        {
+            throw new InvalidDataException($"column '{f.Name}' must hold strings, not {f.ClrType.Name}");
+        }
+
+        await rg.ReadAsync(f, values.AsMemory()!, null, cancel).ConfigureAwait(false);
+        return values;
+    }
+
+    private static async Task<double[]> ReadDoubles(ParquetRowGroupReader rg, DataField f, int n, RunFrameBuilder b, int firstIndex, CancellationToken cancel)
+    {
+        var values = new double[n];
+        if (f.ClrType == typeof(double) && !f.IsNullable)
+        {
+            await rg.ReadAsync<double>(f, values.AsMemory(), null, cancel).ConfigureAwait(false);
+            return values;
+        }
+
+        if (f.ClrType == typeof(double))
+        {
+            var nullable = new double?[n];
+            await rg.ReadAsync<double>(f, nullable.AsMemory(), null, cancel).ConfigureAwait(false);
+            for (var i = 0; i < n; i++)
+            {
+                if (nullable[i] is { } v)
+                {
+                    values[i] = v;
+                }
+                else
+                {
+                    values[i] = double.NaN;
+                    b.ScoreProblem(firstIndex + i, "score is null; every item needs a numeric score");
+                }
+            }
+
+            return values;
+        }
+
+        if (f.ClrType == typeof(float))
+        {
+            var floats = new float?[n];
+            await rg.ReadAsync<float>(f, floats.AsMemory(), null, cancel).ConfigureAwait(false);
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = floats[i] ?? double.NaN;
+            }
+
+            return values;
+        }
+
+        throw new InvalidDataException($"column 'score' must hold doubles, not {f.ClrType.Name}");
+    }
+
+    private static async Task<int[]> ReadInts(ParquetRowGroupReader rg, DataField f, int n, CancellationToken cancel)
+    {
+        var values = new int[n];
+        if (f.ClrType == typeof(int) && !f.IsNullable)
+        {
+            await rg.ReadAsync<int>(f, values.AsMemory(), null, cancel).ConfigureAwait(false);
+            return values;
+        }
+
+        if (f.ClrType == typeof(int))
+        {
+            var nullable = new int?[n];
+            await rg.ReadAsync<int>(f, nullable.AsMemory(), null, cancel).ConfigureAwait(false);
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = nullable[i] ?? 0;
+            }
+
+            return values;
+        }
+
+        if (f.ClrType == typeof(long))
+        {
+            var longs = new long?[n];
+            await rg.ReadAsync<long>(f, longs.AsMemory(), null, cancel).ConfigureAwait(false);
+            for (var i = 0; i < n; i++)
+            {
+                values[i] = checked((int)(longs[i] ?? 0));
+            }
+
+            return values;
+        }
+
+        throw new InvalidDataException($"column 'epoch' must hold int32, not {f.ClrType.Name}");
+    }
+
+    private static string?[] Repeat(string? value, int count)
+    {
+        var a = new string?[count];
+        Array.Fill(a, value);
+        return a;
+    }
+}

@@ -1,0 +1,208 @@
+using System;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Management.Automation;
+using System.Management.Automation.Language;
+using Xunit;
+
+namespace EvalSig.PowerShell.Tests;
+
+public class ModuleTests
+{
+    [Fact]
+    public void TestModuleManifest_OnBuiltManifest_PassesWithTheBuildVersion()
+    {
+        var r = PowerShellHost.Run("Test-ModuleManifest -Path $manifest", new() { ["manifest"] = PowerShellHost.ModuleManifest }, importModule: false);
+        r.ShouldSucceed();
+        var info = (PSModuleInfo)r.One().BaseObject;
+        Assert.Equal("EvalSig", info.Name);
+        Assert.Equal(typeof(ModuleTests).Assembly.GetName().Version!.ToString(3), info.Version.ToString(3));
+        Assert.Equal(new Version(7, 4), info.PowerShellVersion);
+        Assert.Contains("Core", info.CompatiblePSEditions);
+        Assert.NotEmpty(info.Tags);
+        Assert.NotNull(info.ProjectUri);
+        Assert.NotNull(info.LicenseUri);
+    }
+
+    [Fact]
+    public void GetCommand_ListsExactlyTheManifestExports()
+    {
+        var r = PowerShellHost.Run("""
+            $m = Test-ModuleManifest -Path $manifest
+            [pscustomobject]@{
+                Exported = @($m.ExportedCmdlets.Keys)
+                Loaded   = @(Get-Command -Module EvalSig | ForEach-Object Name)
+            }
+            """, new() { ["manifest"] = PowerShellHost.ModuleManifest });
+        r.ShouldSucceed();
+        var exported = ((object[])r.One().Properties["Exported"].Value).Select(o => o.ToString()).Order(StringComparer.Ordinal).ToArray();
+        var loaded = ((object[])r.One().Properties["Loaded"].Value).Select(o => o.ToString()).Order(StringComparer.Ordinal).ToArray();
+        Assert.NotEmpty(exported);
+        Assert.Equal(exported, loaded);
+    }
+
+    [Fact]
+    public void Manifest_ExportsNoWildcards()
+    {
+        var text = File.ReadAllText(Path.Combine(Paths.RepoRoot, "EvalSig.psd1"));
+        Assert.DoesNotContain("*", text.Split("CmdletsToExport")[1].Split(')')[0], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void EveryCmdlet_DeclaresOutputType_AndHasHelpWithSynopsisAndExample()
+    {
+        var r = PowerShellHost.Run("""
+            Get-Command -Module EvalSig | ForEach-Object {
+                $help = Get-Help $_.Name -Full
+                [pscustomobject]@{
+                    Name        = $_.Name
+                    OutputTypes = $_.OutputType.Count
+                    Synopsis    = [string]$help.Synopsis
+                    Examples    = @($help.examples.example).Count
+                    Parameters  = @($help.parameters.parameter).Count
+                }
+            }
+            """);
+        r.ShouldSucceed();
+        Assert.NotEmpty(r.Output);
+        foreach (var o in r.Output)
+        {
+            var name = (string)o.Properties["Name"].Value;
+            Assert.True((int)o.Properties["OutputTypes"].Value > 0, $"{name} has no [OutputType]");
+            var synopsis = (string)o.Properties["Synopsis"].Value;
+            Assert.False(string.IsNullOrWhiteSpace(synopsis) || synopsis.StartsWith(name, StringComparison.Ordinal), $"{name} has no help synopsis: '{synopsis}'");
+            Assert.True((int)o.Properties["Examples"].Value >= 1, $"{name} has no help example");
+        }
+    }
+
+    [Fact]
+    public void GetHelpExamples_ShowsTheMarkdownExamples()
+    {
+        var r = PowerShellHost.Run("(Get-Help Import-RunFrame -Examples).examples.example | ForEach-Object { $_.code }");
+        r.ShouldSucceed();
+        Assert.Contains(r.Output, o => o.ToString().Contains("Import-RunFrame ./runs/baseline.json", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ModuleFolder_ShipsNativeSqliteForFivePlatforms_AndAboutHelp()
+    {
+        var native = Path.Combine(Paths.ModuleDirectory, "Dependencies", "runtimes");
+        Assert.True(File.Exists(Path.Combine(native, "linux-x64", "native", "libe_sqlite3.so")));
+        Assert.True(File.Exists(Path.Combine(native, "linux-arm64", "native", "libe_sqlite3.so")));
+        Assert.True(File.Exists(Path.Combine(native, "win-x64", "native", "e_sqlite3.dll")));
+        Assert.True(File.Exists(Path.Combine(native, "osx-x64", "native", "libe_sqlite3.dylib")));
+        Assert.True(File.Exists(Path.Combine(native, "osx-arm64", "native", "libe_sqlite3.dylib")));
+        Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "en-US", "about_EvalSig.help.txt")));
+        Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "System.Management.Automation.dll")), "the module must not ship PowerShell itself");
+        Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "EvalSig.Core.dll")), "Core belongs in Dependencies/, the module's own load context");
+    }
+
+    [Fact]
+    public void ImportModule_ByNameFromPSModulePath_Works()
+    {
+        // Copy the built folder into a fresh PSModulePath entry, as an installing user would.
+        var root = Directory.CreateTempSubdirectory("evalsig-psmodulepath-").FullName;
+        try
+        {
+            var target = Path.Combine(root, "EvalSig", new DirectoryInfo(Paths.ModuleDirectory).Name);
+            CopyDirectory(Paths.ModuleDirectory, target);
+            var r = PowerShellHost.Run("""
+                $env:PSModulePath = $root + [IO.Path]::PathSeparator + $env:PSModulePath
+                Import-Module EvalSig -ErrorAction Stop
+                (Get-Module EvalSig).ModuleBase
+                """, new() { ["root"] = root }, importModule: false);
+            r.ShouldSucceed();
+            Assert.Equal(Path.GetFullPath(target), Path.GetFullPath(r.One().ToString()));
+        }
+        finally
+        {
+            Directory.Delete(root, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void EveryPowerShellFileInTheRepository_Parses()
+    {
+        var files = Directory.EnumerateFiles(Paths.RepoRoot, "*.*", SearchOption.AllDirectories)
+            .Where(f => f.EndsWith(".ps1", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".psm1", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".psd1", StringComparison.OrdinalIgnoreCase))
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}out{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}bin{Path.DirectorySeparatorChar}", StringComparison.Ordinal)
+                && !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .ToList();
+        Assert.Contains(files, f => f.EndsWith("build.ps1", StringComparison.Ordinal));
+        Assert.Contains(files, f => f.EndsWith("RunFrame.Tests.ps1", StringComparison.Ordinal));
+        foreach (var f in files)
+        {
+            Parser.ParseFile(f, out _, out var errors);
+            Assert.True(errors.Length == 0, $"{f}: {string.Join("; ", errors.Select(e => $"{e.Extent.StartLineNumber}: {e.Message}"))}");
+        }
+    }
+
+    [Fact]
+    public void DependencyIsolation_AnotherVersionLoadedFirst_DoesNotBreakImportOrParquet()
+    {
+        // A fresh process, so nothing of EvalSig is loaded before the older MathNet.Numerics.
+        var mathNet4 = Path.Combine(Paths.NuGetPackageRoot, "mathnet.numerics", "4.15.0", "lib", "netstandard2.0", "MathNet.Numerics.dll");
+        Assert.True(File.Exists(mathNet4), $"the test project downloads MathNet.Numerics 4.15.0 to {mathNet4}");
+        var dir = Directory.CreateTempSubdirectory("evalsig-alc-").FullName;
+        try
+        {
+            var script = Path.Combine(dir, "isolation.ps1");
+            File.WriteAllText(script, $$"""
+                param($mathNet, $manifest, $reference, $work)
+                $old = [System.Reflection.Assembly]::LoadFrom($mathNet)
+                Import-Module $manifest -ErrorAction Stop
+                $parquet = [System.IO.Path]::Combine($work, 'run.parquet')
+                Import-RunFrame $reference | Export-RunFrame $parquet
+                $frame = Import-RunFrame $parquet
+                $core = $frame.GetType().Assembly
+                $coreAlc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core)
+                $parquetAsm = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Parquet' }
+                $mathAsms = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'MathNet.Numerics' }
+                "count=$($frame.Count)"
+                "coreAlc=$($coreAlc.Name)"
+                "parquetAlc=$(@($parquetAsm | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }) -join ',')"
+                "oldMathNet=$($old.GetName().Version)"
+                "mathNetVersions=$(@($mathAsms | ForEach-Object { $_.GetName().Version.ToString() }) -join ',')"
+                """);
+            var psi = new ProcessStartInfo("dotnet")
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            foreach (var a in new[] { Paths.PsHostDll, script, mathNet4, PowerShellHost.ModuleManifest, Path.Combine(Paths.Reference("tiny"), "baseline.json"), dir })
+            {
+                psi.ArgumentList.Add(a);
+            }
+
+            using var p = Process.Start(psi)!;
+            var stdout = p.StandardOutput.ReadToEnd();
+            var stderr = p.StandardError.ReadToEnd();
+            p.WaitForExit();
+            Assert.True(p.ExitCode == 0, stderr + stdout);
+            Assert.Contains("count=13", stdout, StringComparison.Ordinal);
+            Assert.Contains("coreAlc=EvalSig", stdout, StringComparison.Ordinal);
+            Assert.Contains("parquetAlc=EvalSig", stdout, StringComparison.Ordinal);
+            Assert.Contains("oldMathNet=4.15.0.0", stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    private static void CopyDirectory(string from, string to)
+    {
+        Directory.CreateDirectory(to);
+        foreach (var f in Directory.GetFiles(from))
+        {
+            File.Copy(f, Path.Combine(to, Path.GetFileName(f)));
+        }
+
+        foreach (var d in Directory.GetDirectories(from))
+        {
+            CopyDirectory(d, Path.Combine(to, Path.GetFileName(d)));
+        }
+    }
+}
