@@ -54,6 +54,13 @@ internal sealed class RunFrameBuilder
         _metadata.Add(metadataJson);
     }
 
+    /// <summary>Adds a placeholder for an entry that is not an item at all (already reported).</summary>
+    public void AddPlaceholder()
+    {
+        _scoreReported.Add(_itemIds.Count);
+        Add(null, double.NaN, null, 0, null);
+    }
+
     /// <summary>Reports a problem with the score of the item about to be added (or just added).</summary>
     public void ScoreProblem(int itemIndex, string message)
     {

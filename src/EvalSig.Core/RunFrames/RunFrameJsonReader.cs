@@ -144,7 +144,7 @@ internal static class RunFrameJsonReader
                                 }
 
                                 b.Problem(b.Count, null, "each item must be an object with item_id and score");
-                                b.Add(null, double.NaN, null, 0, null);
+                                b.AddPlaceholder();
                                 reader = probe;
                                 break;
                             }

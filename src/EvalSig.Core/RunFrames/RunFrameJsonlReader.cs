@@ -52,7 +52,7 @@ internal static class RunFrameJsonlReader
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
                 {
                     b.Problem(index, null, string.Create(CultureInfo.InvariantCulture, $"line {lineNo} is not a JSON object; each line is one item"));
-                    b.Add(null, double.NaN, null, 0, null);
+                    b.AddPlaceholder();
                     continue;
                 }
 

@@ -116,6 +116,14 @@ internal static class RunFrameParquet
                 {
                     if (F(name) is { } rf && n > 0)
                     {
+                        // Run-level columns hold one value repeated on every row: when the column
+                        // chunk's statistics say so, take it from there rather than decode n strings.
+                        if (ConstantString(rg, rf, n) is { } constant)
+                        {
+                            run.Observe(name, constant.Value, (int)total);
+                            continue;
+                        }
+
                         var values = await ReadStrings(rg, rf, n, cancel).ConfigureAwait(false);
                         ObserveDistinct(run, name, values, (int)total);
                     }
@@ -143,6 +151,38 @@ internal static class RunFrameParquet
             b.Header = run.ToHeader();
         }
     }
+
+    /// <summary>The single value of a column chunk whose statistics prove it constant, else null.</summary>
+    private static Box? ConstantString(ParquetRowGroupReader rg, DataField f, int n)
+    {
+        var stats = rg.GetStatistics(f);
+        if (stats is null)
+        {
+            return null;
+        }
+
+        if (stats.NullCount == n)
+        {
+            return new Box(null);
+        }
+
+        if (stats.NullCount == 0 && stats.MinValue is { } min && stats.MaxValue is { } max && Equals(Text(min), Text(max)))
+        {
+            return new Box(Text(min));
+        }
+
+        return null;
+    }
+
+    private static string? Text(object value) => value switch
+    {
+        string s => s,
+        byte[] b => System.Text.Encoding.UTF8.GetString(b),
+        ReadOnlyMemory<char> m => m.ToString(),
+        _ => null,
+    };
+
+    private sealed record Box(string? Value);
 
     private static void ObserveDistinct(RunFieldAccumulator run, string name, string?[] values, int firstIndex)
     {
