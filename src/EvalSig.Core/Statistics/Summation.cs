@@ -41,3 +41,14 @@ internal static class Summation
         return (sum + c) - (dsum * dsum / values.Length);
     }
 }
+
+/// <summary>Elementary functions .NET does not provide accurately.</summary>
+internal static class MathExtra
+{
+    /// <summary>ln(1 + x) accurate for small x (Goldberg 1991, "What every computer scientist...", Thm 4).</summary>
+    public static double Log1P(double x)
+    {
+        var u = 1 + x;
+        return u == 1 ? x : Math.Log(u) * x / (u - 1);
+    }
+}

@@ -1,0 +1,38 @@
+using System;
+
+namespace EvalSig.Core.Gating;
+
+/// <summary>A gate decision with everything needed to re-derive it.</summary>
+public sealed record GateReport
+{
+    public required GateVerdict Verdict { get; init; }
+
+    public int ExitCode => (int)Verdict;
+
+    public required Comparison Comparison { get; init; }
+
+    public required double MinDelta { get; init; }
+
+    public required double Alpha { get; init; }
+
+    public required double Power { get; init; }
+
+    public required GateDecision Decision { get; init; }
+
+    public double? Margin { get; init; }
+
+    public string? Suggestion { get; init; }
+
+    public required string BaselineRunId { get; init; }
+
+    public required string CandidateRunId { get; init; }
+
+    public required DateTimeOffset EvaluatedAt { get; init; }
+
+    public required string ToolVersion { get; init; }
+
+    /// <summary>The options as given (method requested, cluster key, seed...), for re-derivation.</summary>
+    public required GateOptions Options { get; init; }
+
+    public override string ToString() => $"{Verdict} delta={Comparison.Delta:G6} p={Comparison.PValue:G4} ({Comparison.Method})";
+}
