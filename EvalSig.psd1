@@ -15,6 +15,10 @@
         'Import-RunFrame'
         'Export-RunFrame'
         'Test-RunFrame'
+        'Invoke-EvalGate'
+        'Compare-EvalRun'
+        'Measure-EvalPower'
+        'Export-EvalReport'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

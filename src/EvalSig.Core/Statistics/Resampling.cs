@@ -16,6 +16,9 @@ internal static class Resampling
     private const ulong ClusterStream = 3;
     private const int Chunk = 64;
 
+    /// <summary>Caps the cores used (tests prove results do not depend on it); -1 means all.</summary>
+    internal static int MaxParallelism { get; set; } = -1;
+
     /// <summary>Percentile CI; p from the bootstrap distribution centred on delta, floored at 1/(R+1).</summary>
     public static TestResult PairedBootstrap(double[] d, double alpha, Alternative alt, int resamples, long seed, IProgress<double>? progress, CancellationToken cancel)
     {
@@ -29,7 +32,7 @@ internal static class Resampling
     {
         var delta = Summation.Mean(d);
         var n = d.Length;
-        var half = progress is null ? null : new Progress<double>(x => progress.Report(x / 2));
+        var half = progress is null ? null : new ScaledProgress(progress, 0, 0.5);
         var flips = Run(resamples, r =>
         {
             var rng = Rng.ForResample(seed, PermutationStream, r);
@@ -59,7 +62,7 @@ internal static class Resampling
         }
 
         var p = (k + 1.0) / (resamples + 1.0);
-        var rest = progress is null ? null : new Progress<double>(x => progress.Report(0.5 + (x / 2)));
+        var rest = progress is null ? null : new ScaledProgress(progress, 0.5, 0.5);
         var boot = BootstrapMeans(d, resamples, seed, rest, cancel);
         return FromDistribution(delta, boot, alpha, alt, p);
     }
@@ -118,7 +121,7 @@ internal static class Resampling
         var results = new double[resamples];
         var chunks = (resamples + Chunk - 1) / Chunk;
         var done = 0;
-        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancel }, c =>
+        Parallel.For(0, chunks, new ParallelOptions { CancellationToken = cancel, MaxDegreeOfParallelism = MaxParallelism }, c =>
         {
             var end = Math.Min(resamples, (c + 1) * Chunk);
             for (var r = c * Chunk; r < end; r++)
@@ -172,4 +175,16 @@ internal static class Resampling
 
     /// <summary>Ties within a few ulps of the observed statistic count as "at least as extreme".</summary>
     private static double Tolerance(double delta) => 1e-12 * Math.Max(Math.Abs(delta), 1e-300);
+}
+
+/// <summary>Reports a sub-task's progress as a slice of the whole, synchronously (never posted).</summary>
+internal sealed class ScaledProgress : IProgress<double>
+{
+    private readonly IProgress<double> _inner;
+    private readonly double _offset;
+    private readonly double _scale;
+
+    public ScaledProgress(IProgress<double> inner, double offset, double scale) => (_inner, _offset, _scale) = (inner, offset, scale);
+
+    public void Report(double value) => _inner.Report(_offset + (value * _scale));
 }

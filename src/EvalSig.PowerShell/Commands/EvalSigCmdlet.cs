@@ -1,8 +1,12 @@
 using System;
+using System.Collections.Concurrent;
 using System.Collections.Generic;
+using System.IO;
 using System.Management.Automation;
 using System.Threading;
+using System.Threading.Tasks;
 using EvalSig.Core.Diagnostics;
+using EvalSig.Core.RunFrames;
 
 namespace EvalSig.Commands;
 
@@ -142,5 +146,109 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         }
 
         return full;
+    }
+
+    /// <summary>
+    /// A RunFrame parameter may hold a RunFrame or a path (string or FileInfo); a path is read
+    /// (and fully validated) here. Null when reading failed (the error was written).
+    /// </summary>
+    protected RunFrame? ResolveRunFrame(object? input, string parameterName)
+    {
+        var value = input is PSObject pso ? pso.BaseObject : input;
+        switch (value)
+        {
+            case RunFrame frame:
+                return frame;
+            case FileInfo file:
+                return ReadFrame(file.FullName);
+            case string path:
+                string[] files;
+                try
+                {
+                    files = new List<string>(SessionState.Path.GetResolvedProviderPathFromPSPath(path, out _)).ToArray();
+                }
+                catch (ItemNotFoundException)
+                {
+                    files = Array.Empty<string>();
+                }
+
+                if (files.Length != 1)
+                {
+                    WriteError(Error(EvalSigError.RunFrameNotFound, EvalSigErrorKind.ObjectNotFound, files.Length == 0 ? $"The {parameterName} RunFrame file '{path}' does not exist." : $"-{parameterName} '{path}' matches {files.Length} files; give exactly one.", path));
+                    return null;
+                }
+
+                return ReadFrame(files[0]);
+            default:
+                ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame) or the path of a RunFrame file, not {value?.GetType().Name ?? "null"}.", value));
+                return null;
+        }
+    }
+
+    private RunFrame? ReadFrame(string path)
+    {
+        RunFrame? frame = null;
+        return Try(() => frame = RunFrameFile.Read(path, null, Cancellation)) ? frame : null;
+    }
+
+    /// <summary>
+    /// Runs long Core work on a worker thread while this (pipeline) thread writes its progress;
+    /// Ctrl+C cancels the work through the token.
+    /// </summary>
+    protected T RunWithProgress<T>(string activity, Func<IProgress<double>, CancellationToken, T> work)
+    {
+        using var queue = new BlockingCollection<double>();
+        var progress = new QueueProgress(queue);
+        var task = Task.Run(() =>
+        {
+            try
+            {
+                return work(progress, Cancellation);
+            }
+            finally
+            {
+                queue.CompleteAdding();
+            }
+        });
+        var record = new ProgressRecord(1, activity, "Resampling");
+        var last = -1;
+        foreach (var fraction in queue.GetConsumingEnumerable())
+        {
+            var percent = (int)Math.Clamp(fraction * 100, 0, 100);
+            if (percent != last)
+            {
+                record.PercentComplete = percent;
+                record.StatusDescription = $"{percent}% of resamples";
+                WriteProgress(record);
+                last = percent;
+            }
+        }
+
+        if (last >= 0)
+        {
+            record.RecordType = ProgressRecordType.Completed;
+            WriteProgress(record);
+        }
+
+        return task.GetAwaiter().GetResult();
+    }
+
+    private sealed class QueueProgress : IProgress<double>
+    {
+        private readonly BlockingCollection<double> _queue;
+
+        public QueueProgress(BlockingCollection<double> queue) => _queue = queue;
+
+        public void Report(double value)
+        {
+            try
+            {
+                _queue.TryAdd(value);
+            }
+            catch (InvalidOperationException)
+            {
+                // Completed: a late report from a worker thread after the result is in.
+            }
+        }
     }
 }

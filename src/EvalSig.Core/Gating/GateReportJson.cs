@@ -1,0 +1,160 @@
+using System;
+using System.Buffers;
+using System.IO;
+using System.Text;
+using System.Text.Json;
+using EvalSig.Core.Json;
+using EvalSig.Core.Statistics;
+using EvalSig.Core.Time;
+
+namespace EvalSig.Core.Gating;
+
+/// <summary>
+/// The JSON report: EVALSIG's shape ({verdict, exit_code, comparison:{delta, ci, ci_level,
+/// p_value, significant, n_pairs, n_clusters, method, mde, notes}, min_delta, alpha, power,
+/// suggestion}) plus our fields. NaN and unbounded CI ends are null, never a bare token.
+/// </summary>
+public static class GateReportJson
+{
+    public static string Serialize(GateReport report, bool indented = true)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var w = new Utf8JsonWriter(buffer, JsonValues.WriterOptions(indented)))
+        {
+            Write(w, report);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static void Write(Utf8JsonWriter w, GateReport r)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(r);
+        w.WriteStartObject();
+        w.WriteString("verdict", r.Verdict.ToString());
+        w.WriteNumber("exit_code", r.ExitCode);
+        w.WritePropertyName("comparison");
+        WriteComparison(w, r.Comparison);
+        Num(w, "min_delta", r.MinDelta);
+        Num(w, "alpha", r.Alpha);
+        Num(w, "power", r.Power);
+        if (r.Suggestion is null)
+        {
+            w.WriteNull("suggestion");
+        }
+        else
+        {
+            w.WriteString("suggestion", r.Suggestion);
+        }
+
+        w.WriteString("decision", r.Decision == GateDecision.Superiority ? "superiority" : "non_inferiority");
+        if (r.Margin is { } m)
+        {
+            Num(w, "margin", m);
+        }
+        else
+        {
+            w.WriteNull("margin");
+        }
+
+        w.WriteString("baseline_run_id", r.BaselineRunId);
+        w.WriteString("candidate_run_id", r.CandidateRunId);
+        w.WriteString("evaluated_at", IsoTime.Format(r.EvaluatedAt));
+        w.WriteString("tool_version", r.ToolVersion);
+        w.WritePropertyName("options");
+        WriteOptions(w, r.Options);
+        w.WriteEndObject();
+    }
+
+    public static void WriteComparison(Utf8JsonWriter w, Comparison c)
+    {
+        ArgumentNullException.ThrowIfNull(w);
+        ArgumentNullException.ThrowIfNull(c);
+        w.WriteStartObject();
+        Num(w, "delta", c.Delta);
+        w.WriteStartArray("ci");
+        JsonValues.WriteNumber(w, c.CiLower);
+        JsonValues.WriteNumber(w, c.CiUpper);
+        w.WriteEndArray();
+        Num(w, "ci_level", c.CiLevel);
+        Num(w, "p_value", c.PValue);
+        w.WriteBoolean("significant", c.Significant);
+        w.WriteNumber("n_pairs", c.NPairs);
+        w.WriteNumber("n_clusters", c.NClusters);
+        w.WriteString("method", c.Method);
+        Num(w, "mde", c.Mde);
+        w.WriteStartArray("notes");
+        foreach (var n in c.Notes)
+        {
+            w.WriteStringValue(n);
+        }
+
+        w.WriteEndArray();
+        Num(w, "se", c.Se);
+        Num(w, "df", c.Df);
+        Num(w, "statistic", c.Statistic);
+        Num(w, "one_sided_lower", c.OneSidedLower);
+        Num(w, "mde_se", c.MdeSe);
+        w.WriteString("alternative", AlternativeName(c.Alternative));
+        if (c.ClusterKey is null)
+        {
+            w.WriteNull("cluster_key");
+        }
+        else
+        {
+            w.WriteString("cluster_key", c.ClusterKey);
+        }
+
+        if (c.McNemarB is { } b && c.McNemarC is { } cc)
+        {
+            w.WriteStartObject("mcnemar");
+            w.WriteNumber("b", b);
+            w.WriteNumber("c", cc);
+            w.WriteEndObject();
+        }
+
+        if (c.Resamples is { } rs)
+        {
+            w.WriteNumber("resamples", rs);
+        }
+
+        if (c.Seed is { } seed)
+        {
+            w.WriteNumber("seed", seed);
+        }
+
+        w.WriteNumber("only_in_baseline", c.OnlyInBaseline);
+        w.WriteNumber("only_in_candidate", c.OnlyInCandidate);
+        w.WriteEndObject();
+    }
+
+    public static string AlternativeName(Alternative a) => a == Alternative.Greater ? "greater" : "two_sided";
+
+    private static void WriteOptions(Utf8JsonWriter w, GateOptions o)
+    {
+        var i = o.Inference;
+        w.WriteStartObject();
+        w.WriteString("method", EvalComparer.Name(i.Method));
+        w.WriteString("alternative", AlternativeName(i.Alternative));
+        if (i.ClusterKey is null)
+        {
+            w.WriteNull("cluster");
+        }
+        else
+        {
+            w.WriteString("cluster", i.ClusterKey);
+        }
+
+        w.WriteBoolean("no_cluster", i.NoCluster);
+        w.WriteNumber("resamples", i.Resamples);
+        w.WriteNumber("seed", i.Seed);
+        w.WriteEndObject();
+    }
+
+    private static void Num(Utf8JsonWriter w, string name, double value)
+    {
+        w.WritePropertyName(name);
+        JsonValues.WriteNumber(w, value);
+    }
+}
