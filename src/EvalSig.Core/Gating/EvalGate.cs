@@ -117,8 +117,8 @@ public static class EvalGate
     {
         var need = RequiredPairs(c.NPairs, c.Mde, target);
         return need is { } total
-            ? Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power:P0} power. To detect {target:G6} you need about {total} paired items in total (now {c.NPairs}).")
-            : Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power:P0} power. With {what} 0 no sample size is enough to rule out every small effect; set -MinDelta to the smallest improvement worth shipping to get a target, or collect more paired items.");
+            ? Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. To detect {target:G6} you need about {total} paired items in total (now {c.NPairs}).")
+            : Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. With {what} 0 no sample size is enough to rule out every small effect; set -MinDelta to the smallest improvement worth shipping to get a target, or collect more paired items.");
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

@@ -85,14 +85,14 @@ public static class GateReportText
     private static (string, string)[] Rows(GateReport r)
     {
         var c = r.Comparison;
-        var level = c.CiLevel.ToString("P0", Inv).Replace(" ", string.Empty, StringComparison.Ordinal);
+        var level = Percent(c.CiLevel);
         var sided = c.Alternative == Alternative.Greater ? "one-sided, candidate better" : "two-sided";
         var rows = new System.Collections.Generic.List<(string, string)>
         {
             ("Delta", Signed(c.Delta)),
-            ($"{level} CI", $"[{Signed(c.CiLower)}, {Signed(c.CiUpper)}]"),
+            ($"{level} CI", $"[{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}"),
             ("p-value", $"{Num(c.PValue)} ({sided})"),
-            ("MDE", $"{Num(c.Mde)} at {c.Power.ToString("P0", Inv).Replace(" ", string.Empty, StringComparison.Ordinal)} power"),
+            ("MDE", $"{Num(c.Mde)} at {Percent(c.Power)} power"),
             (r.Decision == GateDecision.Superiority ? "Min delta" : "Margin", Num(r.Decision == GateDecision.Superiority ? r.MinDelta : r.Margin ?? double.NaN)),
             ("Pairs", c.NPairs.ToString(Inv) + (c.OnlyInBaseline + c.OnlyInCandidate > 0 ? $" ({c.OnlyInBaseline} only in baseline, {c.OnlyInCandidate} only in candidate)" : string.Empty)),
             ("Clusters", c.NClusters == 0 ? "none" : $"{c.NClusters} ('{c.ClusterKey}')"),
@@ -100,6 +100,8 @@ public static class GateReportText
         };
         return rows.ToArray();
     }
+
+    private static string Percent(double fraction) => (fraction * 100).ToString("0.##", Inv) + "%";
 
     private static string Signed(double v) => double.IsPositiveInfinity(v) ? "+inf" : double.IsNegativeInfinity(v) ? "-inf" : double.IsNaN(v) ? "n/a" : v.ToString("+0.000000;-0.000000;0.000000", Inv);
 

@@ -1,0 +1,318 @@
+using System;
+using System.Collections.Generic;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Files;
+using EvalSig.Core.Gating;
+using EvalSig.Core.RunFrames;
+using EvalSig.Core.Statistics;
+
+namespace EvalSig.Cli;
+
+/// <summary>The command tree. Each action binds options, calls one Core entry point and prints.</summary>
+internal static class Commands
+{
+    public static RootCommand Build(TextWriter stdout)
+    {
+        var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
+        root.Subcommands.Add(Gate(stdout));
+        root.Subcommands.Add(Compare(stdout));
+        root.Subcommands.Add(Mde(stdout));
+        root.Subcommands.Add(Doctor(stdout));
+        root.Subcommands.Add(Version(stdout));
+        return root;
+    }
+
+    private sealed class InferenceArgs
+    {
+        public Argument<FileInfo> Baseline { get; } = new("baseline") { Description = "Baseline RunFrame file (JSON, JSONL, CSV or Parquet)." };
+
+        public Argument<FileInfo> Candidate { get; } = new("candidate") { Description = "Candidate RunFrame file." };
+
+        public Option<double> Alpha { get; } = new("--alpha") { Description = "Significance level, in (0, 1).", DefaultValueFactory = _ => 0.05 };
+
+        public Option<double> Power { get; } = new("--power") { Description = "Power for the minimum detectable effect, in (0, 1).", DefaultValueFactory = _ => 0.8 };
+
+        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", DefaultValueFactory = _ => "auto" };
+
+        public Option<string?> Cluster { get; } = new("--cluster") { Description = "Cluster key: cluster_id, an item-metadata key or a CSV/Parquet column (clusters are used by default when present)." };
+
+        public Option<bool> NoCluster { get; } = new("--no-cluster") { Description = "Ignore clusters (the standard error is then likely understated)." };
+
+        public Option<string?> Alternative { get; } = new("--alternative") { Description = "greater (candidate better) or two-sided." };
+
+        public Option<int> Resamples { get; } = new("--resamples") { Description = "Resamples for bootstrap and permutation methods.", DefaultValueFactory = _ => InferenceOptions.DefaultResamples };
+
+        public Option<long> Seed { get; } = new("--seed") { Description = "Seed for resampling (identical results on any number of cores).", DefaultValueFactory = _ => 0 };
+
+        public Option<string?> Format { get; } = new("--format") { Description = "Force the input format: json, jsonl, csv or parquet." };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "Print the JSON report." };
+
+        public Option<bool> Markdown { get; } = new("--markdown") { Description = "Print the Markdown report." };
+
+        public void AddTo(Command c)
+        {
+            c.Arguments.Add(Baseline);
+            c.Arguments.Add(Candidate);
+            foreach (var o in new Option[] { Alpha, Power, Method, Cluster, NoCluster, Alternative, Resamples, Seed, Format, Json, Markdown })
+            {
+                c.Options.Add(o);
+            }
+        }
+
+        public InferenceOptions Options(ParseResult p, Alternative fallback) => new()
+        {
+            Alpha = p.GetValue(Alpha),
+            Power = p.GetValue(Power),
+            Method = EvalComparer.Parse(p.GetValue(Method)!),
+            ClusterKey = p.GetValue(Cluster),
+            NoCluster = p.GetValue(NoCluster),
+            Alternative = ParseAlternative(p.GetValue(Alternative)) ?? fallback,
+            Resamples = p.GetValue(Resamples),
+            Seed = p.GetValue(Seed),
+        };
+
+        public (RunFrame Baseline, RunFrame Candidate) Read(ParseResult p)
+        {
+            var o = new RunFrameReadOptions { Format = ParseFormat(p.GetValue(Format)) };
+            return (RunFrameFile.Read(p.GetValue(Baseline)!.FullName, o), RunFrameFile.Read(p.GetValue(Candidate)!.FullName, o));
+        }
+    }
+
+    private static Command Gate(TextWriter stdout)
+    {
+        var args = new InferenceArgs();
+        var minDelta = new Option<double>("--min-delta") { Description = "The smallest improvement worth shipping (>= 0).", DefaultValueFactory = _ => 0 };
+        var oneSided = new Option<bool>("--one-sided") { Description = "Shorthand for --alternative greater (the default)." };
+        var decision = new Option<string>("--decision") { Description = "superiority (default) or non-inferiority.", DefaultValueFactory = _ => "superiority" };
+        var margin = new Option<double?>("--margin") { Description = "Non-inferiority margin (> 0)." };
+        var output = new Option<FileInfo?>("--output") { Description = "Also write the JSON report to this file (atomically)." };
+        var cmd = new Command("gate", "Decide ALLOW (exit 0), REJECT (1) or INCONCLUSIVE (2) for a candidate against a baseline.");
+        args.AddTo(cmd);
+        cmd.Options.Add(minDelta);
+        cmd.Options.Add(oneSided);
+        cmd.Options.Add(decision);
+        cmd.Options.Add(margin);
+        cmd.Options.Add(output);
+        cmd.SetAction(p =>
+        {
+            var inference = args.Options(p, Alternative.Greater);
+            if (p.GetValue(oneSided))
+            {
+                if (ParseAlternative(p.GetValue(args.Alternative)) == Alternative.TwoSided)
+                {
+                    throw new EvalSigException(EvalSigError.InvalidMethod, EvalSigErrorKind.InvalidArgument, "--one-sided and --alternative two-sided contradict each other.");
+                }
+
+                inference = inference with { Alternative = Alternative.Greater };
+            }
+
+            var options = new GateOptions
+            {
+                Inference = inference,
+                MinDelta = p.GetValue(minDelta),
+                Decision = ParseDecision(p.GetValue(decision)!),
+                Margin = p.GetValue(margin),
+            };
+            options.Validate();
+            var (b, c) = args.Read(p);
+            var report = EvalGate.Decide(b, c, options);
+            if (p.GetValue(output) is { } file)
+            {
+                var bytes = new UTF8Encoding(false).GetBytes(GateReportJson.Serialize(report));
+                AtomicFile.Write(file.FullName, s => s.Write(bytes), noClobber: false);
+            }
+
+            stdout.Write(Render(report, p.GetValue(args.Json), p.GetValue(args.Markdown)));
+            return report.ExitCode;
+        });
+        return cmd;
+    }
+
+    private static Command Compare(TextWriter stdout)
+    {
+        var args = new InferenceArgs();
+        var cmd = new Command("compare", "Compare two runs (two-sided by default) with effect sizes; no verdict.");
+        args.AddTo(cmd);
+        cmd.SetAction(p =>
+        {
+            var options = args.Options(p, Alternative.TwoSided);
+            options.Validate();
+            var (b, c) = args.Read(p);
+            var result = RunComparison.Create(b, c, options);
+            if (p.GetValue(args.Json))
+            {
+                stdout.WriteLine(AnalysisJson.Serialize(result));
+            }
+            else
+            {
+                stdout.Write(ComparisonText(result));
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Mde(TextWriter stdout)
+    {
+        var baseline = new Argument<FileInfo?>("baseline") { Description = "Baseline RunFrame (or give --std-dev and --n).", Arity = ArgumentArity.ZeroOrOne };
+        var candidate = new Argument<FileInfo?>("candidate") { Description = "Candidate RunFrame.", Arity = ArgumentArity.ZeroOrOne };
+        var sd = new Option<double?>("--std-dev") { Description = "Standard deviation of the paired differences." };
+        var n = new Option<int?>("--n") { Description = "Number of paired items." };
+        var icc = new Option<double>("--icc") { Description = "Intra-cluster correlation.", DefaultValueFactory = _ => 0 };
+        var size = new Option<double>("--cluster-size") { Description = "Mean items per cluster.", DefaultValueFactory = _ => 1 };
+        var target = new Option<double?>("--target-mde") { Description = "Effect to detect: also print the items needed." };
+        var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => 0.05, Description = "Significance level." };
+        var power = new Option<double>("--power") { DefaultValueFactory = _ => 0.8, Description = "Target power." };
+        var alternative = new Option<string?>("--alternative") { Description = "greater (default) or two-sided." };
+        var cluster = new Option<string?>("--cluster") { Description = "Cluster key for run pairs." };
+        var noCluster = new Option<bool>("--no-cluster") { Description = "Ignore clusters." };
+        var json = new Option<bool>("--json") { Description = "Print JSON." };
+        var cmd = new Command("mde", "Minimum detectable effect of a run pair or a planned design, or the items needed for a target effect.");
+        cmd.Arguments.Add(baseline);
+        cmd.Arguments.Add(candidate);
+        foreach (var o in new Option[] { sd, n, icc, size, target, alpha, power, alternative, cluster, noCluster, json })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(p =>
+        {
+            var alt = ParseAlternative(p.GetValue(alternative)) ?? Alternative.Greater;
+            PowerEstimate estimate;
+            if (p.GetValue(baseline) is { } b && p.GetValue(candidate) is { } c)
+            {
+                var options = new InferenceOptions { Alpha = p.GetValue(alpha), Power = p.GetValue(power), Alternative = alt, ClusterKey = p.GetValue(cluster), NoCluster = p.GetValue(noCluster) };
+                estimate = PowerAnalysis.FromRuns(RunFrameFile.Read(b.FullName), RunFrameFile.Read(c.FullName), options, p.GetValue(target));
+            }
+            else if (p.GetValue(sd) is { } s && p.GetValue(n) is { } count)
+            {
+                estimate = PowerAnalysis.FromDesign(s, count, p.GetValue(alpha), p.GetValue(power), alt, p.GetValue(icc), p.GetValue(size), p.GetValue(target));
+            }
+            else
+            {
+                throw new EvalSigException(EvalSigError.InvalidPowerInput, EvalSigErrorKind.InvalidArgument, "Give a baseline and a candidate file, or --std-dev and --n.");
+            }
+
+            stdout.Write(p.GetValue(json) ? AnalysisJson.Serialize(estimate) + Environment.NewLine : PowerText(estimate));
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static Command Doctor(TextWriter stdout)
+    {
+        var files = new Argument<FileInfo[]>("files") { Description = "RunFrame files to validate.", Arity = ArgumentArity.OneOrMore };
+        var format = new Option<string?>("--format") { Description = "Force the format: json, jsonl, csv or parquet." };
+        var cmd = new Command("doctor", "Validate RunFrame files and list every problem (exit 0 if all valid, 65 otherwise).");
+        cmd.Arguments.Add(files);
+        cmd.Options.Add(format);
+        cmd.SetAction(p =>
+        {
+            var o = new RunFrameReadOptions { Format = ParseFormat(p.GetValue(format)) };
+            var bad = 0;
+            foreach (var f in p.GetValue(files)!)
+            {
+                var problems = RunFrameFile.Validate(f.FullName, o);
+                if (problems.Count == 0)
+                {
+                    stdout.WriteLine($"ok       {f.FullName}");
+                    continue;
+                }
+
+                bad++;
+                stdout.WriteLine($"invalid  {f.FullName} ({problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")})");
+                foreach (var problem in problems)
+                {
+                    stdout.WriteLine("  " + problem);
+                }
+            }
+
+            return bad == 0 ? 0 : Program.DataError;
+        });
+        return cmd;
+    }
+
+    private static Command Version(TextWriter stdout)
+    {
+        var cmd = new Command("version", "Print the EvalSig version.");
+        cmd.SetAction(_ =>
+        {
+            stdout.WriteLine($"evalsig {EvalGate.ToolVersion}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    private static string Render(GateReport report, bool json, bool markdown)
+        => json ? GateReportJson.Serialize(report) + Environment.NewLine
+            : markdown ? GateReportText.Markdown(report)
+            : GateReportText.Text(report);
+
+    private static string ComparisonText(RunComparison r)
+    {
+        var c = r.Comparison;
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(inv, $"{"Delta",-12} {c.Delta:+0.000000;-0.000000;0}").AppendLine();
+        sb.Append(inv, $"{"CI",-12} {c.CiLevel:P0} [{c.CiLower:G6}, {c.CiUpper:G6}]").AppendLine();
+        sb.Append(inv, $"{"p-value",-12} {c.PValue:G6} ({GateReportJson.AlternativeName(c.Alternative)})").AppendLine();
+        sb.Append(inv, $"{"Significant",-12} {(c.Significant ? "yes" : "no")}").AppendLine();
+        sb.Append(inv, $"{"MDE",-12} {c.Mde:G6}").AppendLine();
+        sb.Append(inv, $"{"Cohen's d",-12} {r.CohensD:G6}").AppendLine();
+        sb.Append(inv, $"{"Cliff's d",-12} {(r.CliffsDelta is { } cd ? cd.ToString("G6", inv) : "n/a (0/1 scores)")}").AppendLine();
+        sb.Append(inv, $"{"Pairs",-12} {c.NPairs} ({c.NClusters} clusters)").AppendLine();
+        sb.Append(inv, $"{"Method",-12} {c.Method}").AppendLine();
+        foreach (var n in c.Notes)
+        {
+            sb.Append(inv, $"{"Note",-12} {n}").AppendLine();
+        }
+
+        return sb.ToString();
+    }
+
+    private static string PowerText(PowerEstimate e)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var sb = new StringBuilder();
+        sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t; normal formula {e.MdeNormal:G6})").AppendLine();
+        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4})").AppendLine();
+        sb.Append(inv, $"{"Std dev",-12} {e.StdDev:G6}").AppendLine();
+        if (e.TargetMde is { } t)
+        {
+            sb.Append(inv, $"{"Target MDE",-12} {t:G6}").AppendLine();
+            sb.Append(inv, $"{"Needed",-12} {e.RequiredN} paired items{(e.RequiredClusters is { } g ? $" ({g} clusters)" : string.Empty)}").AppendLine();
+        }
+
+        sb.Append(inv, $"{"Test",-12} alpha {e.Alpha}, power {e.Power}, {GateReportJson.AlternativeName(e.Alternative)}").AppendLine();
+        return sb.ToString();
+    }
+
+    private static Alternative? ParseAlternative(string? s) => s?.Replace("_", "-", StringComparison.Ordinal).ToUpperInvariant() switch
+    {
+        null => null,
+        "GREATER" or "ONE-SIDED" => Alternative.Greater,
+        "TWO-SIDED" or "TWOSIDED" => Alternative.TwoSided,
+        _ => throw new EvalSigException(EvalSigError.InvalidMethod, EvalSigErrorKind.InvalidArgument, $"Unknown alternative '{s}': use greater or two-sided."),
+    };
+
+    private static GateDecision ParseDecision(string s) => s.Replace("_", "-", StringComparison.Ordinal).ToUpperInvariant() switch
+    {
+        "SUPERIORITY" => GateDecision.Superiority,
+        "NON-INFERIORITY" or "NONINFERIORITY" => GateDecision.NonInferiority,
+        _ => throw new EvalSigException(EvalSigError.InvalidMethod, EvalSigErrorKind.InvalidArgument, $"Unknown decision '{s}': use superiority or non-inferiority."),
+    };
+
+    private static RunFrameFormat ParseFormat(string? s) => s is null
+        ? RunFrameFormat.Auto
+        : Enum.TryParse<RunFrameFormat>(s, ignoreCase: true, out var f)
+            ? f
+            : throw new EvalSigException(EvalSigError.RunFrameFormatUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown format '{s}': use json, jsonl, csv or parquet.");
+}

@@ -1,0 +1,62 @@
+using System;
+using System.CommandLine;
+using System.IO;
+using EvalSig.Core.Diagnostics;
+
+namespace EvalSig.Cli;
+
+/// <summary>
+/// evalsig: exit codes gate 0 ALLOW / 1 REJECT / 2 INCONCLUSIVE; 64 bad usage, 65 bad input
+/// data, 70 internal error. Errors go to stderr as "evalsig: error &lt;StableId&gt;: message".
+/// </summary>
+internal static class Program
+{
+    public const int Usage = 64;
+    public const int DataError = 65;
+    public const int Internal = 70;
+
+    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+
+    internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var root = Commands.Build(stdout);
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var e in parse.Errors)
+            {
+                stderr.WriteLine($"evalsig: error UsageError: {e.Message}");
+            }
+
+            stderr.WriteLine("Run 'evalsig --help' for usage.");
+            return Usage;
+        }
+
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+        }
+        catch (EvalSigException ex)
+        {
+            stderr.WriteLine($"evalsig: error {ex.Error}: {ex.Message}");
+            return ExitCodeFor(ex.Kind);
+        }
+        catch (OperationCanceledException)
+        {
+            stderr.WriteLine("evalsig: cancelled");
+            return 130;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            stderr.WriteLine($"evalsig: internal error {ex.GetType().Name}: {ex.Message}");
+            return Internal;
+        }
+    }
+
+    internal static int ExitCodeFor(EvalSigErrorKind kind) => kind switch
+    {
+        EvalSigErrorKind.InvalidArgument or EvalSigErrorKind.ResourceExists => Usage,
+        EvalSigErrorKind.InvalidData or EvalSigErrorKind.ObjectNotFound or EvalSigErrorKind.ReadError => DataError,
+        _ => Internal,
+    };
+}
