@@ -27,6 +27,21 @@ public enum EvalSigError
     MethodNotApplicable,
     InvalidPowerInput,
     ReportInvalid,
+
+    // Audit
+    AuditKeyMissing,
+    AuditKeyInvalid,
+    AuditSchemaUnknown,
+    AuditSchemaInvalid,
+    AuditPayloadInvalid,
+    AuditQueryInvalid,
+    AuditLedgerTorn,
+    AuditLedgerCorrupt,
+    AuditLedgerBusy,
+    AuditWriteFailed,
+    AuditExportInvalid,
+    AuditCheckpointInvalid,
+    AuditRecordInvalid,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

@@ -50,41 +50,27 @@ internal static class Pairing
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
         var notes = new List<string>();
-        var candIndex = new Dictionary<string, int>(candidate.Count, StringComparer.Ordinal);
-        var candIds = candidate.ItemIdArray;
-        var candEpochs = candidate.EpochArray;
-        var otherEpochs = 0;
-        for (var i = 0; i < candIds.Length; i++)
-        {
-            if (candEpochs[i] == 0)
-            {
-                candIndex[candIds[i]] = i;
-            }
-            else
-            {
-                otherEpochs++;
-            }
-        }
-
         var baseIds = baseline.ItemIdArray;
         var baseEpochs = baseline.EpochArray;
-        var pairsBase = new List<int>(Math.Min(baseIds.Length, candIndex.Count));
-        var pairsCand = new List<int>(pairsBase.Capacity);
-        var baseEpoch0 = 0;
-        for (var i = 0; i < baseIds.Length; i++)
+        var candIds = candidate.ItemIdArray;
+        var candEpochs = candidate.EpochArray;
+        List<int> pairsBase, pairsCand;
+        int otherEpochs, baseEpoch0, candEpoch0;
+        if (Aligned(baseIds, baseEpochs, candIds, candEpochs))
         {
-            if (baseEpochs[i] != 0)
-            {
-                otherEpochs++;
-                continue;
-            }
-
-            baseEpoch0++;
-            if (candIndex.TryGetValue(baseIds[i], out var j))
+            // The common case: both runs list the same items in the same order at epoch 0.
+            pairsBase = new List<int>(baseIds.Length);
+            for (var i = 0; i < baseIds.Length; i++)
             {
                 pairsBase.Add(i);
-                pairsCand.Add(j);
             }
+
+            pairsCand = pairsBase;
+            (otherEpochs, baseEpoch0, candEpoch0) = (0, baseIds.Length, candIds.Length);
+        }
+        else
+        {
+            (pairsBase, pairsCand, otherEpochs, baseEpoch0, candEpoch0) = HashJoin(baseIds, baseEpochs, candIds, candEpochs);
         }
 
         var n = pairsBase.Count;
@@ -93,7 +79,7 @@ internal static class Pairing
             throw new EvalSigException(
                 EvalSigError.NoOverlappingItems,
                 EvalSigErrorKind.InvalidData,
-                $"The baseline '{baseline.RunId}' ({baseEpoch0} items at epoch 0) and the candidate '{candidate.RunId}' ({candIndex.Count} items at epoch 0) share no item_id, so there is nothing to compare. Check that both runs score the same items.",
+                $"The baseline '{baseline.RunId}' ({baseEpoch0} items at epoch 0) and the candidate '{candidate.RunId}' ({candEpoch0} items at epoch 0) share no item_id, so there is nothing to compare. Check that both runs score the same items.",
                 candidate.RunId);
         }
 
@@ -103,8 +89,8 @@ internal static class Pairing
         }
 
         var onlyBase = baseEpoch0 - n;
-        var onlyCand = candIndex.Count - n;
-        if (n < 0.95 * Math.Max(baseEpoch0, candIndex.Count))
+        var onlyCand = candEpoch0 - n;
+        if (n < 0.95 * Math.Max(baseEpoch0, candEpoch0))
         {
             notes.Add(Invariant($"Low coverage: {n} items paired; {onlyBase} only in baseline, {onlyCand} only in candidate."));
         }
@@ -182,6 +168,63 @@ internal static class Pairing
             OnlyInBaseline = onlyBase,
             OnlyInCandidate = onlyCand,
         };
+    }
+
+    private static bool Aligned(string[] baseIds, int[] baseEpochs, string[] candIds, int[] candEpochs)
+    {
+        if (baseIds.Length != candIds.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < baseIds.Length; i++)
+        {
+            if (baseEpochs[i] != 0 || candEpochs[i] != 0 || !string.Equals(baseIds[i], candIds[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Inner join on item_id at epoch 0, in baseline order.</summary>
+    private static (List<int> Base, List<int> Cand, int OtherEpochs, int BaseEpoch0, int CandEpoch0) HashJoin(string[] baseIds, int[] baseEpochs, string[] candIds, int[] candEpochs)
+    {
+        var candIndex = new Dictionary<string, int>(candIds.Length, StringComparer.Ordinal);
+        var otherEpochs = 0;
+        for (var i = 0; i < candIds.Length; i++)
+        {
+            if (candEpochs[i] == 0)
+            {
+                candIndex[candIds[i]] = i;
+            }
+            else
+            {
+                otherEpochs++;
+            }
+        }
+
+        var pairsBase = new List<int>(Math.Min(baseIds.Length, candIndex.Count));
+        var pairsCand = new List<int>(pairsBase.Capacity);
+        var baseEpoch0 = 0;
+        for (var i = 0; i < baseIds.Length; i++)
+        {
+            if (baseEpochs[i] != 0)
+            {
+                otherEpochs++;
+                continue;
+            }
+
+            baseEpoch0++;
+            if (candIndex.TryGetValue(baseIds[i], out var j))
+            {
+                pairsBase.Add(i);
+                pairsCand.Add(j);
+            }
+        }
+
+        return (pairsBase, pairsCand, otherEpochs, baseEpoch0, candIndex.Count);
     }
 
     /// <summary>Cluster label per pair from cluster_id or a metadata key; null when no pair has one.</summary>

@@ -1,0 +1,197 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.IO.Compression;
+using System.Text;
+using System.Threading;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Files;
+using EvalSig.Core.Text;
+
+namespace EvalSig.Core.Audit;
+
+public enum AuditExportFormat
+{
+    Jsonl,
+    Csv,
+}
+
+/// <summary>
+/// Exports records as JSONL (the stored lines, verbatim) or CSV (record_id, chain_position,
+/// timestamp, schema_key, project_id, key_id, prev_hmac, hmac, payload_json), gzipped or not, and
+/// reads either back for verification.
+/// </summary>
+public static class AuditExport
+{
+    public static readonly string[] CsvColumns = { "record_id", "chain_position", "timestamp", "schema_key", "project_id", "key_id", "prev_hmac", "hmac", "payload_json" };
+
+    /// <summary>Writes atomically; returns the number of records written.</summary>
+    public static long Write(IEnumerable<AuditRecord> records, string path, AuditExportFormat format, bool compress, bool noClobber, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(records);
+        long count = 0;
+        AtomicFile.Write(path, stream =>
+        {
+            using var target = compress ? new GZipStream(stream, CompressionLevel.Optimal, leaveOpen: true) : (Stream)new NonClosingStream(stream);
+            using var w = new StreamWriter(target, new UTF8Encoding(false), 1 << 16) { NewLine = "\n" };
+            if (format == AuditExportFormat.Csv)
+            {
+                w.WriteLine(string.Join(",", CsvColumns));
+            }
+
+            foreach (var r in records)
+            {
+                cancel.ThrowIfCancellationRequested();
+                if (format == AuditExportFormat.Jsonl)
+                {
+                    w.WriteLine(r.Line ?? LineOf(r));
+                }
+                else
+                {
+                    WriteCsv(w, r);
+                }
+
+                count++;
+            }
+        }, noClobber);
+        return count;
+    }
+
+    /// <summary>The records of an export (JSONL or CSV, gzipped or not) as stored lines.</summary>
+    public static IEnumerable<LedgerLine> ReadLines(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.ObjectNotFound, $"The export '{path}' does not exist.", path);
+        }
+
+        return Iterate(path);
+    }
+
+    private static IEnumerable<LedgerLine> Iterate(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+        Span<byte> magic = stackalloc byte[2];
+        var gz = file.Read(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        file.Position = 0;
+        using var input = gz ? new GZipStream(file, CompressionMode.Decompress) : (Stream)file;
+        using var text = new StreamReader(input, new UTF8Encoding(false), true, 1 << 16);
+        var first = text.Peek();
+        long n = 0;
+        if (first == '{')
+        {
+            string? line;
+            while ((line = text.ReadLine()) is not null)
+            {
+                if (line.Length > 0)
+                {
+                    yield return new LedgerLine(n++, Encoding.UTF8.GetBytes(line));
+                }
+            }
+
+            yield break;
+        }
+
+        var csv = new CsvRecordReader(text);
+        var header = new List<string?>();
+        if (!csv.Read(header))
+        {
+            yield break;
+        }
+
+        if (header.Count != CsvColumns.Length || !header.TrueForAll(h => Array.IndexOf(CsvColumns, h) == header.IndexOf(h)))
+        {
+            throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidData, $"'{path}' is neither a JSONL nor a CSV audit export (CSV columns must be: {string.Join(", ", CsvColumns)}).", path);
+        }
+
+        var row = new List<string?>();
+        while (csv.Read(row))
+        {
+            if (row.Count == 1 && row[0] is null)
+            {
+                continue;
+            }
+
+            yield return new LedgerLine(n++, Encoding.UTF8.GetBytes(LineFromCsv(row)));
+        }
+    }
+
+    private static string LineFromCsv(List<string?> row)
+    {
+        if (row.Count != CsvColumns.Length || !long.TryParse(row[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var position) || row[8] is null)
+        {
+            return "{}"; // not a record: verification reports it at its position
+        }
+
+        string payload;
+        try
+        {
+            payload = Encoding.UTF8.GetString(Json.CanonicalJson.Canonicalize(row[8]!));
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return "{}";
+        }
+
+        return RecordCodec.Line(position, row[7] ?? string.Empty, row[5] ?? string.Empty, payload, row[6], row[4], row[0] ?? string.Empty, row[3] ?? string.Empty, row[2] ?? string.Empty);
+    }
+
+    private static string LineOf(AuditRecord r) => RecordCodec.Line(r.ChainPosition, r.Hmac, r.KeyId, r.PayloadJson, r.PrevHmac, r.ProjectId, r.RecordId, r.SchemaKey, r.TimestampText);
+
+    private static void WriteCsv(StreamWriter w, AuditRecord r)
+    {
+        CsvField.Write(w, r.RecordId);
+        w.Write(',');
+        w.Write(r.ChainPosition.ToString(CultureInfo.InvariantCulture));
+        w.Write(',');
+        CsvField.Write(w, r.TimestampText);
+        w.Write(',');
+        CsvField.Write(w, r.SchemaKey);
+        w.Write(',');
+        CsvField.Write(w, r.ProjectId);
+        w.Write(',');
+        CsvField.Write(w, r.KeyId);
+        w.Write(',');
+        CsvField.Write(w, r.PrevHmac);
+        w.Write(',');
+        CsvField.Write(w, r.Hmac);
+        w.Write(',');
+        CsvField.Write(w, r.PayloadJson);
+        w.WriteLine();
+    }
+
+    /// <summary>Lets a writer be disposed without closing the file AtomicFile still has to fsync.</summary>
+    private sealed class NonClosingStream : Stream
+    {
+        private readonly Stream _inner;
+
+        public NonClosingStream(Stream inner) => _inner = inner;
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => _inner.Length;
+
+        public override long Position
+        {
+            get => _inner.Position;
+            set => throw new NotSupportedException();
+        }
+
+        public override void Flush() => _inner.Flush();
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => _inner.Write(buffer, offset, count);
+
+        public override void Write(ReadOnlySpan<byte> buffer) => _inner.Write(buffer);
+    }
+}

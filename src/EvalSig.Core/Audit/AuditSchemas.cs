@@ -1,0 +1,195 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Files;
+using EvalSig.Core.Json;
+using EvalSig.Core.Time;
+
+namespace EvalSig.Core.Audit;
+
+/// <summary>JSON types a required payload field may be required to have.</summary>
+[System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1720:Identifier contains type name", Justification = "These are the JSON type names.")]
+public enum PayloadFieldType
+{
+    Any,
+    String,
+    Number,
+    Boolean,
+    Object,
+    Array,
+}
+
+public sealed record PayloadField(string Name, PayloadFieldType Type);
+
+/// <summary>A schema key and the payload fields it requires.</summary>
+public sealed record AuditSchema(string SchemaKey, IReadOnlyList<PayloadField> RequiredFields, bool BuiltIn, string? Description)
+{
+    public override string ToString() => SchemaKey;
+}
+
+/// <summary>
+/// The schema keys a ledger accepts: the built-in ones, plus custom keys registered in the ledger
+/// directory's schemas.json. Built-in keys check the payload fields that reports rely on.
+/// </summary>
+public sealed class AuditSchemaRegistry
+{
+    public const string FileName = "schemas.json";
+
+    private static readonly Regex KeyPattern = new("^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9_-]+)*\\.v[0-9]+$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+
+    public static IReadOnlyList<AuditSchema> BuiltIn { get; } = new[]
+    {
+        S("halluccheck.score.v1", "Hallucination score (0-1, or 0-100).", ("score", PayloadFieldType.Number)),
+        S("halluccheck.pii.v1", "PII scan; detected = true when PII was found.", ("detected", PayloadFieldType.Boolean)),
+        S("halluccheck.secrets.v1", "Secrets scan; detected = true when a secret was found.", ("detected", PayloadFieldType.Boolean)),
+        S("halluccheck.gate.v1", "A gate decision from HallucCheck.", ("verdict", PayloadFieldType.String)),
+        S("halluccheck.bias.v1", "Bias evaluation."),
+        S("halluccheck.drift.v1", "Drift evaluation."),
+        S("halluccheck.opa.v1", "Policy (OPA) decision.", ("allowed", PayloadFieldType.Boolean)),
+        S("halluccheck.prri.v1", "PRRI risk index."),
+        S("halluccheck.auth.v1", "Authentication event.", ("success", PayloadFieldType.Boolean)),
+        S("halluccheck.benchmark_run.v1", "A benchmark run.", ("run_id", PayloadFieldType.String)),
+        S("halluccheck.benchmark_version.v1", "A benchmark version.", ("version", PayloadFieldType.String)),
+        S("spanforge.auth.v1", "SpanForge authentication event."),
+        S("spanforge.consent.v1", "SpanForge consent evidence."),
+        S("evalsig.gate.v1", "A full EvalSig gate report.", ("verdict", PayloadFieldType.String), ("comparison", PayloadFieldType.Object)),
+        S("evalsig.checkpoint.v1", "An EvalSig ledger checkpoint.", ("position", PayloadFieldType.Number), ("head_hmac", PayloadFieldType.String)),
+    };
+
+    private readonly Dictionary<string, AuditSchema> _all;
+
+    private AuditSchemaRegistry(IEnumerable<AuditSchema> custom)
+    {
+        _all = BuiltIn.ToDictionary(s => s.SchemaKey, StringComparer.Ordinal);
+        foreach (var c in custom)
+        {
+            _all[c.SchemaKey] = c;
+        }
+    }
+
+    public IReadOnlyList<AuditSchema> All => _all.Values.OrderBy(s => s.BuiltIn ? 0 : 1).ThenBy(s => s.SchemaKey, StringComparer.Ordinal).ToList();
+
+    public static AuditSchemaRegistry Load(string ledgerDirectory)
+    {
+        var path = Path.Combine(ledgerDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return new AuditSchemaRegistry(Array.Empty<AuditSchema>());
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            var custom = new List<AuditSchema>();
+            foreach (var s in doc.RootElement.GetProperty("schemas").EnumerateArray())
+            {
+                var fields = s.GetProperty("required_fields").EnumerateArray()
+                    .Select(f => new PayloadField(f.GetProperty("name").GetString()!, Enum.Parse<PayloadFieldType>(f.GetProperty("type").GetString()!, ignoreCase: true)))
+                    .ToList();
+                custom.Add(new AuditSchema(s.GetProperty("schema_key").GetString()!, fields, false, s.TryGetProperty("description", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null));
+            }
+
+            return new AuditSchemaRegistry(custom);
+        }
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
+        {
+            throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidData, $"The schema registry '{path}' is not valid: {ex.Message}", path, ex);
+        }
+    }
+
+    public AuditSchema? Find(string schemaKey) => _all.TryGetValue(schemaKey, out var s) ? s : null;
+
+    /// <summary>Checks a payload against its schema key; unknown keys fail unless strict is off.</summary>
+    public void Validate(string schemaKey, JsonElement payload, bool strict)
+    {
+        if (payload.ValueKind != JsonValueKind.Object)
+        {
+            throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.InvalidArgument, "An audit payload must be a JSON object (a hashtable or an object with properties).", schemaKey);
+        }
+
+        if (!_all.TryGetValue(schemaKey, out var schema))
+        {
+            if (!KeyPattern.IsMatch(schemaKey))
+            {
+                throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{schemaKey}' is not a schema key: use lowercase dotted names ending in a version, like 'acme.review.v1'.", schemaKey);
+            }
+
+            if (strict)
+            {
+                throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown schema key '{schemaKey}'. Register it with Register-AuditSchema, or pass -StrictSchema:$false to record it unchecked. Get-AuditSchema lists the known keys.", schemaKey);
+            }
+
+            return;
+        }
+
+        var problems = new List<string>();
+        foreach (var f in schema.RequiredFields)
+        {
+            if (!payload.TryGetProperty(f.Name, out var v) || v.ValueKind == JsonValueKind.Null)
+            {
+                problems.Add($"'{f.Name}' is missing");
+            }
+            else if (!Matches(v.ValueKind, f.Type))
+            {
+                problems.Add($"'{f.Name}' must be {f.Type.ToString().ToLowerInvariant()}, not {v.ValueKind.ToString().ToLowerInvariant()}");
+            }
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.InvalidArgument, $"The payload does not satisfy schema '{schemaKey}': {string.Join("; ", problems)}.", schemaKey);
+        }
+    }
+
+    /// <summary>Adds (or replaces) a custom schema in the ledger directory, atomically.</summary>
+    public static AuditSchema Register(string ledgerDirectory, string schemaKey, IEnumerable<PayloadField> requiredFields, string? description)
+    {
+        ArgumentNullException.ThrowIfNull(schemaKey);
+        if (!KeyPattern.IsMatch(schemaKey))
+        {
+            throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{schemaKey}' is not a schema key: use lowercase dotted names ending in a version, like 'acme.review.v1'.", schemaKey);
+        }
+
+        if (BuiltIn.Any(b => b.SchemaKey == schemaKey))
+        {
+            throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{schemaKey}' is a built-in schema key and cannot be redefined.", schemaKey);
+        }
+
+        Directory.CreateDirectory(ledgerDirectory);
+        using var guard = LedgerLock.Acquire(Path.Combine(ledgerDirectory, "schemas.lock"), TimeSpan.FromSeconds(30));
+        var existing = Load(ledgerDirectory).All.Where(s => !s.BuiltIn && s.SchemaKey != schemaKey).ToList();
+        var added = new AuditSchema(schemaKey, requiredFields.ToList(), false, description);
+        existing.Add(added);
+        var json = JsonValues.Serialize(new Dictionary<string, object?>
+        {
+            ["schemas"] = existing.Select(s => new Dictionary<string, object?>
+            {
+                ["schema_key"] = s.SchemaKey,
+                ["description"] = s.Description,
+                ["required_fields"] = s.RequiredFields.Select(f => new Dictionary<string, object?> { ["name"] = f.Name, ["type"] = f.Type.ToString().ToLowerInvariant() }).ToList(),
+            }).ToList(),
+            ["updated_at"] = IsoTime.Format(DateTimeOffset.UtcNow),
+        }, indented: true);
+        var bytes = Encoding.UTF8.GetBytes(json);
+        AtomicFile.Write(Path.Combine(ledgerDirectory, FileName), s => s.Write(bytes), noClobber: false);
+        return added;
+    }
+
+    private static bool Matches(JsonValueKind kind, PayloadFieldType type) => type switch
+    {
+        PayloadFieldType.String => kind == JsonValueKind.String,
+        PayloadFieldType.Number => kind == JsonValueKind.Number,
+        PayloadFieldType.Boolean => kind is JsonValueKind.True or JsonValueKind.False,
+        PayloadFieldType.Object => kind == JsonValueKind.Object,
+        PayloadFieldType.Array => kind == JsonValueKind.Array,
+        _ => true,
+    };
+
+    private static AuditSchema S(string key, string description, params (string Name, PayloadFieldType Type)[] fields)
+        => new(key, fields.Select(f => new PayloadField(f.Name, f.Type)).ToList(), true, description);
+}

@@ -1,0 +1,65 @@
+using System;
+using System.Collections.Generic;
+using System.Threading;
+
+namespace EvalSig.Core.Audit;
+
+/// <summary>A record to append: schema key, project and the payload as canonical JSON.</summary>
+public sealed record AuditAppend(string SchemaKey, string? ProjectId, string PayloadCanonical);
+
+/// <summary>
+/// Where audit records live. The local ledger is the embedded default; cloud backends (Azure Blob,
+/// S3, GCS, R2) implement the same contract and must pass the same contract test suite.
+/// </summary>
+public interface IAuditBackend
+{
+    /// <summary>"local", "azure-blob", ...</summary>
+    string Name { get; }
+
+    /// <summary>A human-readable location (directory, container URL).</summary>
+    string Location { get; }
+
+    /// <summary>
+    /// Appends a batch all-or-nothing: positions continue the chain, each record links to the one
+    /// before, and nothing returns before the batch is durable.
+    /// </summary>
+    IReadOnlyList<AuditRecord> Append(IReadOnlyList<AuditAppend> batch, AuditKey key, CancellationToken cancel = default);
+
+    /// <summary>Records matching the query, in chain order.</summary>
+    IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancel = default);
+
+    /// <summary>Every complete stored line in storage order, for verification.</summary>
+    IEnumerable<LedgerLine> ReadLines(CancellationToken cancel = default);
+
+    AuditStatus GetStatus();
+}
+
+/// <summary>The state of a ledger.</summary>
+public sealed record AuditStatus
+{
+    /// <summary>"ok", or "degraded" (index unusable, torn tail or interrupted batch).</summary>
+    public required string Status { get; init; }
+
+    public required string Backend { get; init; }
+
+    public required long RecordCount { get; init; }
+
+    /// <summary>Head position + 1.</summary>
+    public required long ChainLength { get; init; }
+
+    public DateTimeOffset? LastAppendAt { get; init; }
+
+    public string? HeadHmac { get; init; }
+
+    public required bool IndexHealthy { get; init; }
+
+    public required bool TornTail { get; init; }
+
+    public long TornBytes { get; init; }
+
+    public required int SchemaCount { get; init; }
+
+    public required string LedgerPath { get; init; }
+
+    public IReadOnlyList<string> Problems { get; init; } = Array.Empty<string>();
+}
