@@ -19,6 +19,17 @@
         'Compare-EvalRun'
         'Measure-EvalPower'
         'Export-EvalReport'
+        'Add-AuditRecord'
+        'Get-AuditRecord'
+        'Test-AuditChain'
+        'Export-AuditCheckpoint'
+        'Export-AuditLog'
+        'New-AuditSignature'
+        'Get-AuditStatus'
+        'Repair-AuditLedger'
+        'New-AuditKey'
+        'Register-AuditSchema'
+        'Get-AuditSchema'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

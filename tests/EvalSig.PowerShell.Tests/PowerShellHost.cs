@@ -37,6 +37,9 @@ public sealed record PsResult(
     public IEnumerable<string> ErrorIds => Errors.Select(e => e.FullyQualifiedErrorId)
         .Concat(Terminating is null ? Enumerable.Empty<string>() : new[] { Terminating.FullyQualifiedErrorId });
 
+    /// <summary>Every error's text, terminating or not.</summary>
+    public string ErrorText => string.Join(Environment.NewLine, Errors.Select(e => e.ToString()).Concat(Terminating is null ? Array.Empty<string>() : new[] { Terminating.ToString() }));
+
     public PSObject One() => Output.Count == 1
         ? Output[0]
         : throw new InvalidOperationException($"expected one output object, got {Output.Count}; errors: {string.Join("; ", ErrorIds)} {Terminating?.Exception?.Message}");

@@ -19,7 +19,7 @@ public static class ChainVerifier
     private const int BlockSize = 16_384;
 
     /// <summary>
-    /// Verifies complete lines in storage order. <paramref name="wholeChain"/>: the lines claim to be
+    /// Verifies complete lines in storage order; progress reports the bytes verified so far. <paramref name="wholeChain"/>: the lines claim to be
     /// the chain from position 0 (a ledger or full export); otherwise a contiguous range.
     /// </summary>
     public static ChainVerification Verify(IEnumerable<LedgerLine> lines, AuditKeyring keyring, bool wholeChain, AuditCheckpoint? checkpoint = null, bool tornTail = false, IProgress<long>? progress = null, CancellationToken cancel = default)
@@ -34,7 +34,7 @@ public static class ChainVerifier
             if (block.Count == BlockSize)
             {
                 state.Consume(block, keyring, cancel);
-                progress?.Report(state.Count);
+                progress?.Report(line.Offset + line.Utf8.Length + 1); // bytes verified so far
                 block.Clear();
             }
         }

@@ -1,0 +1,77 @@
+using System.Collections.Generic;
+using System.Management.Automation;
+using System.Security;
+using EvalSig.Core.Audit;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Gating;
+
+namespace EvalSig.Commands;
+
+/// <summary>Appends records to the HMAC-chained ledger; piped input is one all-or-nothing batch.</summary>
+[Cmdlet(VerbsCommon.Add, "AuditRecord", SupportsShouldProcess = true)]
+[OutputType(typeof(AuditRecord))]
+public sealed class AddAuditRecordCommand : AuditCmdlet
+{
+    private readonly List<AuditEntry> _entries = new();
+
+    /// <summary>A hashtable, object or JSON text; a GateReport is recorded as evalsig.gate.v1.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true)]
+    [Alias("InputObject")]
+    [ValidateNotNull]
+    public object? Payload { get; set; }
+
+    [Parameter(Position = 1)]
+    [ArgumentCompleter(typeof(SchemaKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? SchemaKey { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProjectId { get; set; }
+
+    /// <summary>Reject unknown schema keys (default); -StrictSchema:$false records them unchecked.</summary>
+    [Parameter]
+    public SwitchParameter StrictSchema { get; set; } = true;
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? KeyPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNull]
+    public SecureString? Key { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var value = Payload is PSObject p ? p.BaseObject : Payload;
+        var schema = SchemaKey ?? (value is GateReport ? "evalsig.gate.v1" : null);
+        if (schema is null)
+        {
+            ThrowTerminatingError(Error(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, "Give -SchemaKey (Get-AuditSchema lists them); only a GateReport is recorded without one (as evalsig.gate.v1).", Payload));
+        }
+
+        _entries.Add(new AuditEntry(schema!, ProjectId, PayloadJson(Payload)));
+    }
+
+    protected override void EndProcessing()
+    {
+        if (_entries.Count == 0)
+        {
+            return;
+        }
+
+        var ledger = OpenLedger();
+        if (!ShouldProcess(ledger.LedgerPath, $"Append {_entries.Count} audit record(s)"))
+        {
+            return;
+        }
+
+        var key = ResolveKeyring(KeyPath is null ? null : new[] { KeyPath }, Key is null ? null : new[] { Key }).Keys[0];
+        IReadOnlyList<AuditRecord>? records = null;
+        Try(() => records = AuditLog.Append(ledger, key, _entries, StrictSchema, Cancellation), terminating: true);
+        foreach (var r in records!)
+        {
+            WriteObject(r);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using System;
+using System.Management.Automation;
+using EvalSig.Core.Audit;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Time;
+
+namespace EvalSig.Commands;
+
+/// <summary>Reads ledger records in chain order, filtered by schema, project and time.</summary>
+[Cmdlet(VerbsCommon.Get, "AuditRecord")]
+[OutputType(typeof(AuditRecord))]
+public sealed class GetAuditRecordCommand : AuditCmdlet
+{
+    [Parameter(Position = 0)]
+    [ArgumentCompleter(typeof(SchemaKeyCompleter))]
+    [ValidateNotNullOrEmpty]
+    public string? SchemaKey { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? ProjectId { get; set; }
+
+    /// <summary>Inclusive start: a DateTime, DateTimeOffset or ISO-8601 text (UTC unless it says otherwise).</summary>
+    [Parameter]
+    [Alias("Since")]
+    public object? From { get; set; }
+
+    /// <summary>Inclusive end.</summary>
+    [Parameter]
+    [Alias("Until")]
+    public object? To { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int? First { get; set; }
+
+    [Parameter]
+    [ValidateRange(0, int.MaxValue)]
+    public int Skip { get; set; }
+
+    protected override void EndProcessing()
+    {
+        var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = Instant(From, "From"), To = Instant(To, "To"), First = First, Skip = Skip };
+        Try(
+            () =>
+            {
+                foreach (var r in OpenLedger().Query(query, Cancellation))
+                {
+                    WriteObject(r);
+                }
+            },
+            terminating: true);
+    }
+
+    private DateTimeOffset? Instant(object? value, string name)
+    {
+        var v = value is PSObject p ? p.BaseObject : value;
+        switch (v)
+        {
+            case null:
+                return null;
+            case DateTimeOffset dto:
+                return dto;
+            case DateTime dt:
+                return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : new DateTimeOffset(dt.ToUniversalTime());
+            case string s when IsoTime.TryParse(s, out var t):
+                return t;
+            default:
+                ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{name} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 or 2026-01-01T09:30:00Z.", v));
+                return null;
+        }
+    }
+}
