@@ -25,6 +25,7 @@ internal static class Commands
         root.Subcommands.Add(Mde(stdout));
         root.Subcommands.Add(Doctor(stdout));
         root.Subcommands.Add(Version(stdout));
+        root.Subcommands.Add(AuditCommands.Build(stdout));
         return root;
     }
 

@@ -45,7 +45,7 @@ public static class AuditExport
                 cancel.ThrowIfCancellationRequested();
                 if (format == AuditExportFormat.Jsonl)
                 {
-                    w.WriteLine(r.Line ?? LineOf(r));
+                    w.WriteLine(r.ToJson());
                 }
                 else
                 {
@@ -136,8 +136,6 @@ public static class AuditExport
 
         return RecordCodec.Line(position, row[7] ?? string.Empty, row[5] ?? string.Empty, payload, row[6], row[4], row[0] ?? string.Empty, row[3] ?? string.Empty, row[2] ?? string.Empty);
     }
-
-    private static string LineOf(AuditRecord r) => RecordCodec.Line(r.ChainPosition, r.Hmac, r.KeyId, r.PayloadJson, r.PrevHmac, r.ProjectId, r.RecordId, r.SchemaKey, r.TimestampText);
 
     private static void WriteCsv(StreamWriter w, AuditRecord r)
     {

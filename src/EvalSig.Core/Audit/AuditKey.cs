@@ -84,6 +84,17 @@ public sealed class AuditKey
 
     public const string HmacPrefix = "hmac-sha256:";
 
+    /// <summary>A reusable HMAC-SHA256 over this key, for verifying many records without re-keying.</summary>
+    internal IncrementalHash CreateHmac() => IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, _secret);
+
+    /// <summary>Constant-time check of a computed MAC against a stored "hmac-sha256:&lt;hex&gt;".</summary>
+    internal static bool Matches(ReadOnlySpan<byte> mac, string stored)
+    {
+        Span<byte> expected = stackalloc byte[32];
+        return stored is not null && stored.Length == HmacPrefix.Length + 64 && stored.StartsWith(HmacPrefix, StringComparison.Ordinal)
+            && TryHex(stored.AsSpan(HmacPrefix.Length), expected) && CryptographicOperations.FixedTimeEquals(mac, expected);
+    }
+
     public override string ToString() => $"AuditKey(key_id={KeyId})";
 
     private static bool TryHex(ReadOnlySpan<char> hex, Span<byte> into)
@@ -165,7 +176,7 @@ public sealed class AuditKeyring
         {
             throw new EvalSigException(
                 EvalSigError.AuditKeyMissing,
-                EvalSigErrorKind.InvalidOperation,
+                EvalSigErrorKind.InvalidArgument,
                 "No audit key. EvalSig has no default key: create one with `New-AuditKey -Path ~/.evalsig/audit.key` (or `New-AuditKey -AsBase64` for a pipeline secret) and pass -KeyPath, or set EVALSIG_AUDIT_KEY to the base64 key.");
         }
 

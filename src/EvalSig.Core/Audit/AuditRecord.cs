@@ -60,6 +60,9 @@ public sealed class AuditRecord
     /// <summary>The stored line, when the record came from a ledger or export.</summary>
     internal string? Line { get; }
 
+    /// <summary>The record as stored: its RFC 8785 canonical JSON, hmac included.</summary>
+    public string ToJson() => Line ?? RecordCodec.Line(ChainPosition, Hmac, KeyId, PayloadJson, PrevHmac, ProjectId, RecordId, SchemaKey, TimestampText);
+
     public override string ToString() => $"#{ChainPosition} {SchemaKey} {RecordId}";
 }
 
@@ -124,6 +127,76 @@ internal static class RecordCodec
             Str("hmac"),
             backend,
             line);
+    }
+
+    /// <summary>
+    /// Reads a stored line without a DOM: the payload is kept as stored (canonical when EvalSig wrote
+    /// it). Throws FormatException when the line is not a record.
+    /// </summary>
+    public static AuditRecord ParseStored(ReadOnlySpan<byte> line, string backend)
+    {
+        string? recordId = null, schemaKey = null, projectId = null, timestamp = null, prevHmac = null, keyId = null, hmac = null, payload = null;
+        long? position = null;
+        try
+        {
+            var r = new Utf8JsonReader(line, isFinalBlock: true, default);
+            if (!r.Read() || r.TokenType != JsonTokenType.StartObject)
+            {
+                throw new FormatException("a record is a JSON object");
+            }
+
+            while (r.Read() && r.TokenType == JsonTokenType.PropertyName)
+            {
+                var name = r.GetString();
+                r.Read();
+                switch (name)
+                {
+                    case "chain_position":
+                        position = r.TokenType == JsonTokenType.Number && r.TryGetInt64(out var p) ? p : throw new FormatException("'chain_position' must be an integer");
+                        break;
+                    case "payload":
+                        if (r.TokenType != JsonTokenType.StartObject)
+                        {
+                            throw new FormatException("'payload' must be an object");
+                        }
+
+                        var start = (int)r.TokenStartIndex;
+                        r.Skip();
+                        payload = Encoding.UTF8.GetString(line[start..(int)r.BytesConsumed]);
+                        break;
+                    default:
+                        var value = r.TokenType switch
+                        {
+                            JsonTokenType.String => r.GetString(),
+                            JsonTokenType.Null => null,
+                            _ => throw new FormatException($"'{name}' must be a string or null"),
+                        };
+                        switch (name)
+                        {
+                            case "record_id": recordId = value; break;
+                            case "schema_key": schemaKey = value; break;
+                            case "project_id": projectId = value; break;
+                            case "timestamp": timestamp = value; break;
+                            case "prev_hmac": prevHmac = value; break;
+                            case "key_id": keyId = value; break;
+                            case "hmac": hmac = value; break;
+                        }
+
+                        break;
+                }
+            }
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException(ex.Message, ex);
+        }
+
+        if (position is null || recordId is null || schemaKey is null || timestamp is null || keyId is null || hmac is null || payload is null)
+        {
+            throw new FormatException("required record fields are missing");
+        }
+
+        return new AuditRecord(recordId, schemaKey, projectId, timestamp, position.Value, prevHmac, keyId, payload, hmac, backend, Encoding.UTF8.GetString(line));
     }
 
     private static string Build(long position, string? hmac, string keyId, string payloadCanonical, string? prevHmac, string? projectId, string recordId, string schemaKey, string timestamp)

@@ -1,5 +1,5 @@
 using System;
-using System.Buffers;
+using System.Security.Cryptography;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
@@ -48,7 +48,7 @@ public static class ChainVerifier
     {
         ArgumentNullException.ThrowIfNull(records);
         var offset = 0L;
-        return Verify(records.Select(r => new LedgerLine(offset++, Encoding.UTF8.GetBytes(r.Line ?? RecordCodec.Line(r.ChainPosition, r.Hmac, r.KeyId, r.PayloadJson, r.PrevHmac, r.ProjectId, r.RecordId, r.SchemaKey, r.TimestampText)))), keyring, wholeChain, cancel: cancel);
+        return Verify(records.Select(r => new LedgerLine(offset++, Encoding.UTF8.GetBytes(r.ToJson()))), keyring, wholeChain, cancel: cancel);
     }
 
     private sealed class State
@@ -77,18 +77,45 @@ public static class ChainVerifier
 
         public void Consume(List<LedgerLine> block, AuditKeyring keyring, CancellationToken cancel)
         {
+            if (block.Count == 0)
+            {
+                return;
+            }
+
             var fields = new LineFields[block.Count];
             var parsed = new bool[block.Count];
             var macOk = new bool[block.Count];
-            Parallel.For(0, block.Count, new ParallelOptions { CancellationToken = cancel }, i =>
-            {
-                var span = block[i].Utf8.Span;
-                parsed[i] = LineFields.TryRead(span, out fields[i]);
-                if (parsed[i] && keyring.Find(fields[i].KeyId!) is { } key)
+            Parallel.ForEach(
+                System.Collections.Concurrent.Partitioner.Create(0, block.Count, 1024),
+                new ParallelOptions { CancellationToken = cancel },
+                () => new Dictionary<string, IncrementalHash>(StringComparer.Ordinal),
+                (range, _, hashers) =>
                 {
-                    macOk[i] = MacMatches(span, fields[i], key);
-                }
-            });
+                    for (var i = range.Item1; i < range.Item2; i++)
+                    {
+                        var span = block[i].Utf8.Span;
+                        parsed[i] = LineFields.TryRead(span, out fields[i]);
+                        if (parsed[i] && keyring.Find(fields[i].KeyId!) is { } key)
+                        {
+                            if (!hashers.TryGetValue(key.KeyId, out var h))
+                            {
+                                h = key.CreateHmac();
+                                hashers.Add(key.KeyId, h);
+                            }
+
+                            macOk[i] = MacMatches(span, fields[i], key, h);
+                        }
+                    }
+
+                    return hashers;
+                },
+                hashers =>
+                {
+                    foreach (var h in hashers.Values)
+                    {
+                        h.Dispose();
+                    }
+                });
 
             for (var i = 0; i < block.Count; i++)
             {
@@ -253,28 +280,24 @@ public static class ChainVerifier
 
     /// <summary>
     /// The line minus its hmac member is exactly the canonical MAC input when the line is stored
-    /// canonically (as EvalSig writes it); otherwise re-canonicalize and compare.
+    /// canonically (as EvalSig writes it: the member follows {"chain_position":N), so the MAC is
+    /// taken over the two spans around it with no copy. Otherwise re-canonicalize and compare.
     /// </summary>
-    private static bool MacMatches(ReadOnlySpan<byte> line, LineFields f, AuditKey key)
+    private static bool MacMatches(ReadOnlySpan<byte> line, LineFields f, AuditKey key, IncrementalHash hmac)
     {
-        // The hmac member directly follows {"chain_position":N in canonical order.
-        var member = Encoding.UTF8.GetBytes(",\"hmac\":\"" + f.Hmac + "\"");
-        var at = line.IndexOf(member);
-        if (at > 0 && line.StartsWith("{\"chain_position\":"u8) && line.IndexOf((byte)',') == at)
+        ReadOnlySpan<byte> prefix = ",\"hmac\":\""u8;
+        var comma = line.IndexOf((byte)',');
+        var end = comma + prefix.Length + f.Hmac!.Length;
+        if (comma > 0 && line.StartsWith("{\"chain_position\":"u8) && line[comma..].StartsWith(prefix)
+            && end < line.Length && line[end] == (byte)'"' && Ascii.Equals(line.Slice(comma + prefix.Length, f.Hmac.Length), f.Hmac))
         {
-            var buffer = ArrayPool<byte>.Shared.Rent(line.Length - member.Length);
-            try
+            hmac.AppendData(line[..comma]);
+            hmac.AppendData(line[(end + 1)..]);
+            Span<byte> mac = stackalloc byte[32];
+            hmac.GetHashAndReset(mac);
+            if (AuditKey.Matches(mac, f.Hmac))
             {
-                line[..at].CopyTo(buffer);
-                line[(at + member.Length)..].CopyTo(buffer.AsSpan(at));
-                if (key.Verify(buffer.AsSpan(0, line.Length - member.Length), f.Hmac!))
-                {
-                    return true;
-                }
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(buffer);
+                return true;
             }
         }
 

@@ -118,7 +118,7 @@ internal sealed class LedgerIndex : IDisposable
 
     private static LedgerIndex Open(string path)
     {
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false }.ToString());
+        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString());
         try
         {
             db.Open();
@@ -202,7 +202,7 @@ internal sealed class LedgerIndex : IDisposable
     private bool CoveredLineMatches(string ledgerPath, long covered)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT offset, length FROM records ORDER BY offset DESC LIMIT 1";
+        cmd.CommandText = "SELECT offset, length FROM records ORDER BY position DESC LIMIT 1"; // the newest record is the last line
         using var r = cmd.ExecuteReader();
         if (!r.Read())
         {

@@ -98,7 +98,11 @@ internal struct LineFields
 /// <summary>Reading a JSONL ledger file: complete lines in order, and any torn tail.</summary>
 internal static class LedgerFile
 {
-    /// <summary>Complete lines from <paramref name="start"/> on; a final line without newline is not yielded.</summary>
+    /// <summary>
+    /// Complete lines from <paramref name="start"/> on; a final line without newline is not yielded.
+    /// Lines are slices of 4 MiB read buffers (a fresh buffer per read, so a line stays valid after
+    /// the next is read): no copy per line.
+    /// </summary>
     public static IEnumerable<LedgerLine> Lines(string path, long start = 0, long? end = null)
     {
         if (!File.Exists(path))
@@ -109,40 +113,44 @@ internal static class LedgerFile
         using var fs = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.SequentialScan);
         var limit = end ?? fs.Length;
         fs.Position = start;
-        var buffer = new byte[1 << 22];
-        var len = 0;
-        var bufferStart = start;
-        while (bufferStart + len < limit || len > 0)
+        var carry = Array.Empty<byte>();
+        var position = start;
+        while (position < limit)
         {
-            var toRead = (int)Math.Min(buffer.Length - len, limit - (bufferStart + len));
-            var n = toRead > 0 ? fs.Read(buffer, len, toRead) : 0;
-            len += n;
+            var size = (int)Math.Min(Math.Max(1 << 22, carry.Length * 2L), carry.Length + (limit - position));
+            var buffer = new byte[size];
+            Buffer.BlockCopy(carry, 0, buffer, 0, carry.Length);
+            var filled = carry.Length;
+            var bufferStart = position - carry.Length;
+            while (filled < size)
+            {
+                var n = fs.Read(buffer, filled, size - filled);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                filled += n;
+            }
+
+            position = bufferStart + filled;
             var pos = 0;
             while (true)
             {
-                var nl = Array.IndexOf(buffer, (byte)'\n', pos, len - pos);
+                var nl = Array.IndexOf(buffer, (byte)'\n', pos, filled - pos);
                 if (nl < 0)
                 {
                     break;
                 }
 
-                var copy = new byte[nl - pos];
-                Buffer.BlockCopy(buffer, pos, copy, 0, copy.Length);
-                yield return new LedgerLine(bufferStart + pos, copy);
+                yield return new LedgerLine(bufferStart + pos, new ReadOnlyMemory<byte>(buffer, pos, nl - pos));
                 pos = nl + 1;
             }
 
-            if (n == 0 && pos == 0)
+            carry = buffer.AsSpan(pos, filled - pos).ToArray();
+            if (filled < size)
             {
-                yield break; // only a torn tail (or nothing) remains
-            }
-
-            len -= pos;
-            Buffer.BlockCopy(buffer, pos, buffer, 0, len);
-            bufferStart += pos;
-            if (len == buffer.Length)
-            {
-                Array.Resize(ref buffer, buffer.Length * 2);
+                break; // end of file: what is left is a torn tail (or nothing)
             }
         }
     }

@@ -26,6 +26,10 @@ internal sealed class LedgerLock : IDisposable
             {
                 return new LedgerLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
             }
+            catch (DirectoryNotFoundException ex)
+            {
+                throw new EvalSigException(EvalSigError.AuditWriteFailed, EvalSigErrorKind.ObjectNotFound, $"The ledger directory of '{path}' does not exist.", path, ex);
+            }
             catch (IOException) when (DateTime.UtcNow < deadline)
             {
                 cancel.ThrowIfCancellationRequested();

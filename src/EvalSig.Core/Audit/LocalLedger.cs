@@ -116,6 +116,11 @@ public sealed class LocalLedger : IAuditBackend
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
+        if (!File.Exists(LedgerPath))
+        {
+            return Array.Empty<AuditRecord>();
+        }
+
         var tail = LedgerFile.Tail(LedgerPath);
         List<(long Offset, int Length)>? hits = null;
         try
@@ -123,7 +128,7 @@ public sealed class LocalLedger : IAuditBackend
             using var index = LedgerIndex.OpenCurrent(Directory, LedgerPath, tail.CompleteLength);
             hits = index.Find(query);
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
         {
             hits = null; // degraded: fall back to a linear scan of the truth
         }
@@ -160,10 +165,19 @@ public sealed class LocalLedger : IAuditBackend
         var indexHealthy = true;
         try
         {
+            if (!File.Exists(LedgerPath))
+            {
+                throw new FileNotFoundException("no ledger yet");
+            }
+
             using var index = LedgerIndex.OpenCurrent(Directory, LedgerPath, complete);
             count = index.Count();
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+        catch (FileNotFoundException)
+        {
+            count = 0; // an empty ledger: nothing to index
+        }
+        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
         {
             indexHealthy = false;
             problems.Add("index.sqlite is unusable (" + ex.Message + "); queries scan ledger.jsonl");
@@ -335,13 +349,14 @@ public sealed class LocalLedger : IAuditBackend
         }
 
         using var fs = new FileStream(LedgerPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
+        var buffer = new byte[4096];
         foreach (var (offset, length) in hits)
         {
             cancel.ThrowIfCancellationRequested();
-            var bytes = new byte[length];
+            var bytes = length <= buffer.Length ? buffer : (buffer = new byte[length]);
             fs.Position = offset;
-            fs.ReadExactly(bytes);
-            yield return ParseOrThrow(bytes, offset);
+            fs.ReadExactly(bytes, 0, length);
+            yield return ParseOrThrow(bytes.AsSpan(0, length), offset);
         }
     }
 
@@ -356,7 +371,7 @@ public sealed class LocalLedger : IAuditBackend
                 continue;
             }
 
-            var r = ParseOrThrow(line.Utf8.ToArray(), line.Offset);
+            var r = ParseOrThrow(line.Utf8.Span, line.Offset);
             if (!query.Matches(r))
             {
                 continue;
@@ -377,13 +392,13 @@ public sealed class LocalLedger : IAuditBackend
         }
     }
 
-    private AuditRecord ParseOrThrow(byte[] bytes, long offset)
+    private AuditRecord ParseOrThrow(ReadOnlySpan<byte> bytes, long offset)
     {
         try
         {
-            return RecordCodec.Parse(Encoding.UTF8.GetString(bytes), Name);
+            return RecordCodec.ParseStored(bytes, Name);
         }
-        catch (Exception ex) when (ex is JsonException or FormatException)
+        catch (FormatException ex)
         {
             throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture, $"The ledger line at byte {offset} of '{LedgerPath}' is not a record: {ex.Message}. Run Test-AuditChain."), LedgerPath, ex);
         }
