@@ -39,6 +39,24 @@ public class EndToEndBenchmarks
         Directory.Delete(_dir, true);
     }
 
+    /// <summary>Issue 4 target: piped batch append of 100,000 records at 50,000 records/s or more.</summary>
+    [Benchmark]
+    public int AddAuditRecord_Piped100k()
+    {
+        var ledger = Path.Combine(_dir, "ledger-" + Guid.NewGuid().ToString("N"));
+        using var ps = PowerShell.Create(_runspace);
+        ps.AddScript("param($ledger, $key) $env:EVALSIG_AUDIT_KEY = $key; $items = foreach ($i in 1..100000) { @{ score = $i / 100000; model = 'acme-7b' } }; $items | Add-AuditRecord -SchemaKey halluccheck.score.v1 -ProjectId bench -Ledger $ledger | ForEach-Object { } ")
+            .AddArgument(ledger).AddArgument(Convert.ToBase64String(new byte[32]));
+        var result = ps.Invoke();
+        if (ps.HadErrors)
+        {
+            throw new InvalidOperationException(string.Join("; ", ps.Streams.Error));
+        }
+
+        Directory.Delete(ledger, true);
+        return result.Count;
+    }
+
     [Benchmark]
     public object InvokeEvalGate_Two100kJsonFiles()
     {
