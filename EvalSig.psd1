@@ -30,6 +30,9 @@
         'New-AuditKey'
         'Register-AuditSchema'
         'Get-AuditSchema'
+        'Save-EvalRun'
+        'Get-EvalHistory'
+        'Import-EvalRun'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

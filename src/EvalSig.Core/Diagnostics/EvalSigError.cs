@@ -42,6 +42,12 @@ public enum EvalSigError
     AuditExportInvalid,
     AuditCheckpointInvalid,
     AuditRecordInvalid,
+
+    // Run store
+    InvalidIdentifier,
+    RunAlreadyExists,
+    RunNotFound,
+    RunStoreInvalid,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

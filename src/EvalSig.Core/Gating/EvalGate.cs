@@ -48,6 +48,8 @@ public static class EvalGate
             EvaluatedAt = IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
             ToolVersion = ToolVersion,
             Options = options with { Inference = inference },
+            Baseline = baseline,
+            Candidate = candidate,
         };
     }
 

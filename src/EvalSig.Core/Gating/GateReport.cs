@@ -34,5 +34,11 @@ public sealed record GateReport
     /// <summary>The options as given (method requested, cluster key, seed...), for re-derivation.</summary>
     public required GateOptions Options { get; init; }
 
+    /// <summary>The baseline the decision was made on, when the report came from the gate (not from JSON).</summary>
+    public RunFrames.RunFrame? Baseline { get; init; }
+
+    /// <summary>The candidate the decision was made on, when the report came from the gate.</summary>
+    public RunFrames.RunFrame? Candidate { get; init; }
+
     public override string ToString() => $"{Verdict} delta={Comparison.Delta:G6} p={Comparison.PValue:G4} ({Comparison.Method})";
 }
