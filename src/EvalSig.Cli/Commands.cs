@@ -26,6 +26,8 @@ internal static class Commands
         root.Subcommands.Add(Doctor(stdout));
         root.Subcommands.Add(Version(stdout));
         root.Subcommands.Add(AuditCommands.Build(stdout));
+        root.Subcommands.Add(StoreCommands.History(stdout));
+        root.Subcommands.Add(StoreCommands.Store(stdout));
         return root;
     }
 

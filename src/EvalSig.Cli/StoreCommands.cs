@@ -1,0 +1,103 @@
+using System;
+using System.CommandLine;
+using System.Globalization;
+using System.IO;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.RunFrames;
+using EvalSig.Core.RunStore;
+using EvalSig.Core.Time;
+
+namespace EvalSig.Cli;
+
+/// <summary>evalsig history and evalsig store save|load: the run store for bash steps.</summary>
+internal static class StoreCommands
+{
+    public static Command History(TextWriter stdout)
+    {
+        var root = new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true };
+        var project = new Option<string>("--project") { Description = "The project.", Required = true };
+        var since = new Option<string?>("--since") { Description = "Inclusive start (ISO-8601)." };
+        var until = new Option<string?>("--until") { Description = "Inclusive end (ISO-8601)." };
+        var model = new Option<string?>("--model") { Description = "Only this model." };
+        var task = new Option<string?>("--task") { Description = "Only this task." };
+        var metric = new Option<string?>("--metric") { Description = "Only this metric." };
+        var verdict = new Option<string?>("--verdict") { Description = "Only this verdict." };
+        var all = new Option<bool>("--include-superseded") { Description = "Include versions replaced by --force saves." };
+        var cmd = new Command("history", "One line per run in a project, with the Parquet path.");
+        foreach (var o in new Option[] { root, project, since, until, model, task, metric, verdict, all })
+        {
+            cmd.Options.Add(o);
+        }
+
+        cmd.SetAction(p =>
+        {
+            var q = new HistoryQuery
+            {
+                Since = Instant(p.GetValue(since), "--since"),
+                Until = Instant(p.GetValue(until), "--until"),
+                Model = p.GetValue(model),
+                Task = p.GetValue(task),
+                Metric = p.GetValue(metric),
+                Verdict = p.GetValue(verdict),
+                IncludeSuperseded = p.GetValue(all),
+            };
+            foreach (var r in new EvalRunStore(p.GetValue(root)!.FullName).History(p.GetValue(project)!, q))
+            {
+                var delta = r.Delta is { } d ? d.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture) : "-";
+                var pValue = r.PValue is { } pv ? pv.ToString("G3", CultureInfo.InvariantCulture) : "-";
+                stdout.WriteLine($"{IsoTime.Format(r.Timestamp)}  {r.RunId,-28} {r.Model,-24} {r.NItems,8}  {delta,8}  {pValue,8}  {r.Verdict ?? "-",-12}  {r.Path}");
+            }
+
+            return 0;
+        });
+        return cmd;
+    }
+
+    public static Command Store(TextWriter stdout)
+    {
+        var store = new Command("store", "The Parquet run store.");
+        var root = new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true };
+        var project = new Option<string>("--project") { Description = "The project.", Required = true };
+
+        var files = new Argument<FileInfo[]>("files") { Description = "RunFrame files to save.", Arity = ArgumentArity.OneOrMore };
+        var force = new Option<bool>("--force") { Description = "Save a new version of a run id that exists with other content." };
+        var save = new Command("save", "Save RunFrame files to the store.");
+        save.Arguments.Add(files);
+        save.Options.Add(root);
+        save.Options.Add(project);
+        save.Options.Add(force);
+        save.SetAction(p =>
+        {
+            var s = new EvalRunStore(p.GetValue(root)!.FullName);
+            foreach (var f in p.GetValue(files)!)
+            {
+                var r = s.Save(p.GetValue(project)!, RunFrameFile.Read(f.FullName), p.GetValue(force));
+                stdout.WriteLine($"{r.Outcome.ToString().ToLowerInvariant(),-10} {r.Run.RunId} -> {r.Run.Path}");
+            }
+
+            return 0;
+        });
+
+        var runId = new Argument<string>("run-id") { Description = "The run to load." };
+        var output = new Option<FileInfo>("--output") { Description = "Write the run here (format by extension: .json, .jsonl, .csv, .parquet).", Required = true };
+        var load = new Command("load", "Write a stored run to a file, exactly as saved.");
+        load.Arguments.Add(runId);
+        load.Options.Add(new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true });
+        load.Options.Add(new Option<string>("--project") { Description = "The project.", Required = true });
+        load.Options.Add(output);
+        load.SetAction(p =>
+        {
+            var frame = new EvalRunStore(p.GetValue<DirectoryInfo>("--root")!.FullName).Load(p.GetValue<string>("--project")!, p.GetValue(runId)!);
+            RunFrameFile.Write(frame, p.GetValue(output)!.FullName, RunFrameFormat.Auto);
+            stdout.WriteLine($"{frame.RunId} ({frame.Count} items) -> {p.GetValue(output)!.FullName}");
+            return 0;
+        });
+
+        store.Subcommands.Add(save);
+        store.Subcommands.Add(load);
+        return store;
+    }
+
+    private static DateTimeOffset? Instant(string? text, string name)
+        => text is null ? null : IsoTime.TryParse(text, out var t) ? t : throw new EvalSigException(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"{name} '{text}' is not a date and time (ISO-8601).");
+}
