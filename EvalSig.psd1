@@ -33,6 +33,10 @@
         'Save-EvalRun'
         'Get-EvalHistory'
         'Import-EvalRun'
+        'Get-TrustScorecard'
+        'New-Article30Record'
+        'New-AuditEnvelope'
+        'Test-AuditEnvelope'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()

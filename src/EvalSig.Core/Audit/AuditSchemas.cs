@@ -59,6 +59,7 @@ public sealed class AuditSchemaRegistry
         S("spanforge.consent.v1", "SpanForge consent evidence."),
         S("evalsig.gate.v1", "A full EvalSig gate report.", ("verdict", PayloadFieldType.String), ("comparison", PayloadFieldType.Object)),
         S("evalsig.checkpoint.v1", "An EvalSig ledger checkpoint.", ("position", PayloadFieldType.Number), ("head_hmac", PayloadFieldType.String)),
+        S("evalsig.article30.v1", "A GDPR Article 30(1) record of processing activities.", ("controller", PayloadFieldType.Object), ("purposes", PayloadFieldType.Array)),
     };
 
     private readonly Dictionary<string, AuditSchema> _all;

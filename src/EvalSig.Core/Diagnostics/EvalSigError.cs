@@ -48,6 +48,11 @@ public enum EvalSigError
     RunAlreadyExists,
     RunNotFound,
     RunStoreInvalid,
+
+    // Compliance
+    Article30Invalid,
+    EnvelopeInvalid,
+    EnvelopeInputMismatch,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

@@ -129,6 +129,33 @@ public static class GateReportJson
         w.WriteEndObject();
     }
 
+    /// <summary>
+    /// The options a JSON report was made with (min_delta, alpha, power, decision, margin and the
+    /// options block), so the decision can be recomputed from the data.
+    /// </summary>
+    public static GateOptions ReadOptions(JsonElement report)
+    {
+        var o = report.GetProperty("options");
+        double? margin = report.TryGetProperty("margin", out var m) && m.ValueKind == JsonValueKind.Number ? m.GetDouble() : null;
+        return new GateOptions
+        {
+            MinDelta = report.GetProperty("min_delta").GetDouble(),
+            Decision = report.GetProperty("decision").GetString() == "non_inferiority" ? GateDecision.NonInferiority : GateDecision.Superiority,
+            Margin = margin,
+            Inference = new InferenceOptions
+            {
+                Alpha = report.GetProperty("alpha").GetDouble(),
+                Power = report.GetProperty("power").GetDouble(),
+                Method = EvalComparer.Parse(o.GetProperty("method").GetString()!),
+                Alternative = o.GetProperty("alternative").GetString() == "greater" ? Alternative.Greater : Alternative.TwoSided,
+                ClusterKey = o.TryGetProperty("cluster", out var c) && c.ValueKind == JsonValueKind.String ? c.GetString() : null,
+                NoCluster = o.TryGetProperty("no_cluster", out var nc) && nc.ValueKind == JsonValueKind.True,
+                Resamples = o.GetProperty("resamples").GetInt32(),
+                Seed = o.GetProperty("seed").GetInt64(),
+            },
+        };
+    }
+
     public static string AlternativeName(Alternative a) => a == Alternative.Greater ? "greater" : "two_sided";
 
     private static void WriteOptions(Utf8JsonWriter w, GateOptions o)

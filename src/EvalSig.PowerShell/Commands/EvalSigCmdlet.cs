@@ -136,6 +136,29 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>
+    /// A date parameter: DateTime (unspecified kind is UTC), DateTimeOffset, or ISO-8601 text;
+    /// anything else is a terminating AuditQueryInvalid.
+    /// </summary>
+    protected DateTimeOffset? ToInstant(object? value, string parameterName)
+    {
+        var v = value is PSObject p ? p.BaseObject : value;
+        switch (v)
+        {
+            case null:
+                return null;
+            case DateTimeOffset dto:
+                return dto;
+            case DateTime dt:
+                return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : new DateTimeOffset(dt.ToUniversalTime());
+            case string s when Core.Time.IsoTime.TryParse(s, out var t):
+                return t;
+            default:
+                ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 or 2026-01-01T09:30:00Z.", v));
+                return null;
+        }
+    }
+
     /// <summary>A path to write: resolved against the current location, need not exist yet.</summary>
     protected string ResolveOutputPath(string path)
     {

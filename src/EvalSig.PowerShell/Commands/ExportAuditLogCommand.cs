@@ -3,8 +3,6 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using EvalSig.Core.Audit;
-using EvalSig.Core.Diagnostics;
-using EvalSig.Core.Time;
 
 namespace EvalSig.Commands;
 
@@ -49,10 +47,10 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
     public string? ProjectId { get; set; }
 
     [Parameter(ParameterSetName = nameof(ParameterSet.Query))]
-    public string? From { get; set; }
+    public object? From { get; set; }
 
     [Parameter(ParameterSetName = nameof(ParameterSet.Query))]
-    public string? To { get; set; }
+    public object? To { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -73,7 +71,7 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         IEnumerable<AuditRecord> records = _records;
         if (ParameterSetName == nameof(ParameterSet.Query))
         {
-            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = Parse(From, "From"), To = Parse(To, "To") };
+            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
             records = OpenLedger().Query(query, Cancellation);
         }
 
@@ -81,21 +79,5 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         {
             WriteObject(new FileInfo(target));
         }
-    }
-
-    private DateTimeOffset? Parse(string? text, string name)
-    {
-        if (text is null)
-        {
-            return null;
-        }
-
-        if (IsoTime.TryParse(text, out var t))
-        {
-            return t;
-        }
-
-        ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{name} '{text}' is not a date and time (ISO-8601, such as 2026-01-01).", text));
-        return null;
     }
 }

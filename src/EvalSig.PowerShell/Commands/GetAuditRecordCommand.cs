@@ -40,7 +40,7 @@ public sealed class GetAuditRecordCommand : AuditCmdlet
 
     protected override void EndProcessing()
     {
-        var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = Instant(From, "From"), To = Instant(To, "To"), First = First, Skip = Skip };
+        var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, "From"), To = ToInstant(To, "To"), First = First, Skip = Skip };
         Try(
             () =>
             {
@@ -52,22 +52,4 @@ public sealed class GetAuditRecordCommand : AuditCmdlet
             terminating: true);
     }
 
-    private DateTimeOffset? Instant(object? value, string name)
-    {
-        var v = value is PSObject p ? p.BaseObject : value;
-        switch (v)
-        {
-            case null:
-                return null;
-            case DateTimeOffset dto:
-                return dto;
-            case DateTime dt:
-                return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : new DateTimeOffset(dt.ToUniversalTime());
-            case string s when IsoTime.TryParse(s, out var t):
-                return t;
-            default:
-                ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{name} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 or 2026-01-01T09:30:00Z.", v));
-                return null;
-        }
-    }
 }

@@ -49,8 +49,8 @@ public sealed class GetEvalHistoryCommand : EvalSigCmdlet
     {
         var query = new HistoryQuery
         {
-            Since = Instant(Since, nameof(Since)),
-            Until = Instant(Until, nameof(Until)),
+            Since = ToInstant(Since, nameof(Since)),
+            Until = ToInstant(Until, nameof(Until)),
             Model = Model,
             Task = Task,
             Metric = Metric,
@@ -68,22 +68,4 @@ public sealed class GetEvalHistoryCommand : EvalSigCmdlet
             terminating: true);
     }
 
-    private DateTimeOffset? Instant(object? value, string name)
-    {
-        var v = value is PSObject p ? p.BaseObject : value;
-        switch (v)
-        {
-            case null:
-                return null;
-            case DateTimeOffset dto:
-                return dto;
-            case DateTime dt:
-                return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : new DateTimeOffset(dt.ToUniversalTime());
-            case string s when IsoTime.TryParse(s, out var t):
-                return t;
-            default:
-                ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{name} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01.", v));
-                return null;
-        }
-    }
 }
