@@ -113,7 +113,7 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = Instant(p.GetValue(from), "--from"), To = Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
             foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
@@ -199,7 +199,7 @@ internal static class AuditCommands
                 "CSV" => AuditExportFormat.Csv,
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = Instant(p.GetValue(from), "--from"), To = Instant(p.GetValue(to), "--to") };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
             var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;
@@ -325,7 +325,4 @@ internal static class AuditCommands
             return false;
         }
     }
-
-    private static DateTimeOffset? Instant(string? text, string name)
-        => text is null ? null : IsoTime.TryParse(text, out var t) ? t : throw new EvalSigException(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"{name} '{text}' is not a date and time (ISO-8601, such as 2026-01-01).");
 }

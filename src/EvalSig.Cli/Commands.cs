@@ -28,6 +28,8 @@ internal static class Commands
         root.Subcommands.Add(AuditCommands.Build(stdout));
         root.Subcommands.Add(StoreCommands.History(stdout));
         root.Subcommands.Add(StoreCommands.Store(stdout));
+        root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
+        root.Subcommands.Add(ComplianceCommands.Envelope(stdout));
         return root;
     }
 

@@ -33,8 +33,8 @@ internal static class StoreCommands
         {
             var q = new HistoryQuery
             {
-                Since = Instant(p.GetValue(since), "--since"),
-                Until = Instant(p.GetValue(until), "--until"),
+                Since = CliArgs.Instant(p.GetValue(since), "--since"),
+                Until = CliArgs.Instant(p.GetValue(until), "--until"),
                 Model = p.GetValue(model),
                 Task = p.GetValue(task),
                 Metric = p.GetValue(metric),
@@ -97,7 +97,4 @@ internal static class StoreCommands
         store.Subcommands.Add(load);
         return store;
     }
-
-    private static DateTimeOffset? Instant(string? text, string name)
-        => text is null ? null : IsoTime.TryParse(text, out var t) ? t : throw new EvalSigException(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"{name} '{text}' is not a date and time (ISO-8601).");
 }

@@ -274,7 +274,7 @@ public class AuditCommandTests
             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText
             """);
         Assert.Equal("acme.release.v1", r.Output[0].ToString());
-        Assert.Equal("16", r.Output[1].ToString());
+        Assert.Equal("17", r.Output[1].ToString());
         Assert.Equal("11", r.Output[2].ToString());
         Assert.True(new[] { "halluccheck.score.v1", "halluccheck.secrets.v1" }.SequenceEqual(r.Output.Skip(3).Select(o => o?.ToString())), string.Join("|", r.Output.Select(o => o?.ToString() ?? "<null>")) + r.ErrorText);
         Assert.Equal("AuditPayloadInvalid,EvalSig.Commands.AddAuditRecordCommand", Assert.Single(r.ErrorIds));

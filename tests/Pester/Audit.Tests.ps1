@@ -204,7 +204,7 @@ Describe 'Register-AuditSchema and Get-AuditSchema' {
     It 'registers, lists and completes schema keys' {
         New-TestLedger | Out-Null
         (Register-AuditSchema acme.release.v1 approver:string, ticket -Description 'Release approvals').SchemaKey | Should -Be 'acme.release.v1'
-        @(Get-AuditSchema).Count | Should -Be 16
+        @(Get-AuditSchema).Count | Should -Be 17
         @(Get-AuditSchema halluccheck.*).Count | Should -Be 11
         { @{ ticket = 'T-1' } | Add-AuditRecord -SchemaKey acme.release.v1 -ErrorAction Stop } |
             Should -Throw -ErrorId 'AuditPayloadInvalid,EvalSig.Commands.AddAuditRecordCommand'
