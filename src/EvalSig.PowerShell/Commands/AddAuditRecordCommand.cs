@@ -66,7 +66,7 @@ public sealed class AddAuditRecordCommand : AuditCmdlet
             return;
         }
 
-        var key = ResolveKeyring(KeyPath is null ? null : new[] { KeyPath }, Key is null ? null : new[] { Key }).Keys[0];
+        var key = ResolveSigningKey(KeyPath, Key);
         IReadOnlyList<AuditRecord>? records = null;
         Try(() => records = AuditLog.Append(ledger, key, _entries, StrictSchema, Cancellation), terminating: true);
         foreach (var r in records!)

@@ -32,6 +32,10 @@ public abstract class AuditCmdlet : EvalSigCmdlet
         return ring!;
     }
 
+    /// <summary>The key that signs new records: -KeyPath, else -Key, else EVALSIG_AUDIT_KEY.</summary>
+    protected AuditKey ResolveSigningKey(string? keyPath, SecureString? key)
+        => ResolveKeyring(keyPath is null ? null : new[] { keyPath }, key is null ? null : new[] { key }).Keys[0];
+
     /// <summary>A payload object (hashtable, PSCustomObject, .NET object, GateReport) as JSON text.</summary>
     protected static string PayloadJson(object? payload)
     {

@@ -61,11 +61,7 @@ public sealed class CompareEvalRunCommand : EvalSigCmdlet
         };
         Try(options.Validate, terminating: true);
         _options = options;
-        _baseline = ResolveRunFrame(Baseline, nameof(Baseline));
-        if (_baseline is null)
-        {
-            ThrowTerminatingError(Error(Core.Diagnostics.EvalSigError.RunFrameInvalid, Core.Diagnostics.EvalSigErrorKind.InvalidData, "The baseline could not be read; see the previous error.", Baseline));
-        }
+        _baseline = ResolveBaseline(Baseline);
     }
 
     protected override void ProcessRecord()

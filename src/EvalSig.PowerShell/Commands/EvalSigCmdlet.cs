@@ -208,6 +208,18 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>The baseline of a run-pair cmdlet: read once in BeginProcessing, terminating when unreadable.</summary>
+    protected RunFrame ResolveBaseline(object? baseline)
+    {
+        var frame = ResolveRunFrame(baseline, "Baseline");
+        if (frame is null)
+        {
+            ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidData, "The baseline could not be read; see the previous error.", baseline));
+        }
+
+        return frame!;
+    }
+
     private RunFrame? ReadFrame(string path)
     {
         RunFrame? frame = null;

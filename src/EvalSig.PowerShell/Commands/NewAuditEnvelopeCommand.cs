@@ -58,7 +58,7 @@ public sealed class NewAuditEnvelopeCommand : AuditCmdlet
             return;
         }
 
-        var key = ResolveKeyring(KeyPath is null ? null : new[] { KeyPath }, Key is null ? null : new[] { Key }).Keys[0];
+        var key = ResolveSigningKey(KeyPath, Key);
         var store = Store is null ? null : new EvalRunStore(ResolveOutputPath(Store));
         AuditEnvelopeInfo? info = null;
         if (Try(() => info = AuditEnvelopes.Create(Report, ResolveOutputPath(BaselinePath), ResolveOutputPath(CandidatePath), target, OpenLedger(), key, store, Project), terminating: true))

@@ -23,7 +23,7 @@ public sealed class NewAuditSignatureCommand : AuditCmdlet
 
     protected override void ProcessRecord()
     {
-        var key = ResolveKeyring(KeyPath is null ? null : new[] { KeyPath }, Key is null ? null : new[] { Key }).Keys[0];
+        var key = ResolveSigningKey(KeyPath, Key);
         SignedRecord? signed = null;
         if (Try(() => signed = AuditLog.Sign(PayloadJson(InputObject), key)))
         {
