@@ -180,3 +180,30 @@ public class RunStoreTests
         Assert.Equal(16, store.History("p").Count);
     }
 }
+
+public class ParquetInteropTests
+{
+    [Fact]
+    public void ParquetWrittenByDuckDb_WithExtraColumns_ReadsThemAsMetadata_AndTheyServeAsClusterKeys()
+    {
+        using var s = new Scratch();
+        var path = s.File("duck.parquet");
+        using (var db = new DuckDBConnection("Data Source=:memory:"))
+        {
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = $"COPY (SELECT 'run-d' AS run_id, 'm' AS model_id, 't' AS task_id, 'acc' AS metric_name, 'q' || i AS item_id, (i % 7) / 7.0 AS score, 'p' || (i // 2) AS passage_id, i::BIGINT AS n, (i % 2 = 0) AS even FROM range(60) t(i)) TO '{path.Replace("'", "''", StringComparison.Ordinal)}' (FORMAT PARQUET)";
+            cmd.ExecuteNonQuery();
+        }
+
+        var frame = RunFrameFile.Read(path);
+        Assert.Equal(60, frame.Count);
+        Assert.Equal("p10", frame.GetItem(21).Metadata["passage_id"]);
+        Assert.Equal(21L, frame.GetItem(21).Metadata["n"]);
+        Assert.Equal(false, frame.GetItem(21).Metadata["even"]);
+
+        var other = RunFrame.Create("c", "m", "t", "acc", frame.ItemIds.ToArray(), frame.Scores.Select(x => x + 0.01).ToArray(), metadataJson: frame.MetadataJson.ToArray());
+        var cmp = EvalComparer.Compare(frame, other, new InferenceOptions { ClusterKey = "passage_id" });
+        Assert.Equal(30, cmp.NClusters);
+    }
+}

@@ -51,7 +51,7 @@ public static class JsonValues
             case JsonValueKind.String:
                 return e.GetString();
             case JsonValueKind.Number:
-                return e.TryGetInt64(out var l) ? l : e.GetDouble();
+                return e.TryGetInt64(out var l) ? (object)l : e.GetDouble();
             case JsonValueKind.True:
                 return true;
             case JsonValueKind.False:

@@ -139,10 +139,32 @@ internal static class RunFrameParquet
                     }
                 }
 
+                // Columns outside the run-store schema become item metadata (so any column can be a cluster key).
+                var extras = new List<(string Name, object?[] Values)>();
+                foreach (var f in fields.Values.Where(f => Array.IndexOf(RunFrameColumns.All, f.Name) < 0))
+                {
+                    if (await ReadPlain(rg, f, n, cancel).ConfigureAwait(false) is { } values)
+                    {
+                        extras.Add((f.Name, values));
+                    }
+                }
+
                 for (var i = 0; i < n; i++)
                 {
                     var m = meta[i];
-                    b.Add(ids[i], scores[i], clusters[i], epochs[i], string.IsNullOrEmpty(m) ? null : MetadataText.Normalize(m, b, b.Count));
+                    var metadata = string.IsNullOrEmpty(m) ? null : MetadataText.Normalize(m, b, b.Count);
+                    if (extras.Count > 0)
+                    {
+                        var d = new Json.OrderedStringDictionary();
+                        foreach (var (name, values) in extras)
+                        {
+                            d[name] = values[i];
+                        }
+
+                        metadata = MetadataText.Merge(metadata, d);
+                    }
+
+                    b.Add(ids[i], scores[i], clusters[i], epochs[i], metadata);
                 }
 
                 total += n;
@@ -183,6 +205,46 @@ internal static class RunFrameParquet
     };
 
     private sealed record Box(string? Value);
+
+    /// <summary>A column outside the schema as plain values, when its type is a string, number or boolean.</summary>
+    private static async Task<object?[]?> ReadPlain(ParquetRowGroupReader rg, DataField f, int n, CancellationToken cancel)
+    {
+        var t = f.ClrType;
+        if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
+        {
+            return (await ReadStrings(rg, f, n, cancel).ConfigureAwait(false)).Cast<object?>().ToArray();
+        }
+
+        if (t == typeof(double))
+        {
+            var v = new double?[n];
+            await rg.ReadAsync<double>(f, v.AsMemory(), null, cancel).ConfigureAwait(false);
+            return v.Select(x => (object?)x).ToArray();
+        }
+
+        if (t == typeof(long))
+        {
+            var v = new long?[n];
+            await rg.ReadAsync<long>(f, v.AsMemory(), null, cancel).ConfigureAwait(false);
+            return v.Select(x => (object?)x).ToArray();
+        }
+
+        if (t == typeof(int))
+        {
+            var v = new int?[n];
+            await rg.ReadAsync<int>(f, v.AsMemory(), null, cancel).ConfigureAwait(false);
+            return v.Select(x => (object?)x).ToArray();
+        }
+
+        if (t == typeof(bool))
+        {
+            var v = new bool?[n];
+            await rg.ReadAsync<bool>(f, v.AsMemory(), null, cancel).ConfigureAwait(false);
+            return v.Select(x => (object?)x).ToArray();
+        }
+
+        return null; // other types (nested, binary, dates) are not item metadata
+    }
 
     private static void ObserveDistinct(RunFieldAccumulator run, string name, string?[] values, int firstIndex)
     {
