@@ -294,6 +294,30 @@ public class AuditLedgerTests
     }
 
     [Fact]
+    public void Index_ThatSqliteCannotUseAtAll_FallsBackToScanningTheLedger_AndStatusIsDegraded()
+    {
+        using var s = new Scratch();
+        var ledger = new LocalLedger(s.Path);
+        Fill(ledger, 12, project: "a");
+        var expected = ledger.Query(new AuditQuery { Skip = 3, First = 4 }).Select(r => r.RecordId).ToList();
+
+        // A directory where index.sqlite should be: SQLite can neither open nor replace it.
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        foreach (var f in Directory.GetFiles(s.Path, "index.sqlite*"))
+        {
+            File.Delete(f);
+        }
+
+        Directory.CreateDirectory(Path.Combine(s.Path, "index.sqlite"));
+        File.WriteAllText(Path.Combine(s.Path, "index.sqlite", "keep"), "x");
+        Assert.Equal(expected, ledger.Query(new AuditQuery { Skip = 3, First = 4 }).Select(r => r.RecordId));
+        var status = ledger.GetStatus();
+        Assert.False(status.IndexHealthy);
+        Assert.Equal("degraded", status.Status);
+        Assert.Equal(12, status.RecordCount);
+    }
+
+    [Fact]
     public void Query_FiltersByTimeSchemaProject_InChainOrder()
     {
         using var s = new Scratch();
