@@ -1,0 +1,85 @@
+using System;
+using System.Management.Automation;
+using System.Threading;
+using EvalSig.Core.Gating;
+using EvalSig.Core.RunFrames;
+using EvalSig.Core.Statistics;
+
+namespace EvalSig.Commands;
+
+/// <summary>
+/// Cmdlets that compare a baseline with candidates (Invoke-EvalGate, Compare-EvalRun): the run pair
+/// and the inference parameters, the baseline read once, each piped candidate compared in turn.
+/// </summary>
+public abstract class RunPairCmdlet : EvalSigCmdlet
+{
+    private RunFrame? _baseline;
+
+    /// <summary>A RunFrame or the path of a RunFrame file.</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNull]
+    public object? Baseline { get; set; }
+
+    /// <summary>A RunFrame or a path; may come from the pipeline.</summary>
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [ValidateNotNull]
+    public object? Candidate { get; set; }
+
+    [Parameter]
+    public double Alpha { get; set; } = 0.05;
+
+    [Parameter]
+    public double Power { get; set; } = 0.8;
+
+    [Parameter]
+    public InferenceMethod Method { get; set; } = InferenceMethod.Auto;
+
+    /// <summary>Cluster key: cluster_id, an item-metadata key, or a CSV/Parquet column.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Cluster { get; set; }
+
+    [Parameter]
+    public SwitchParameter NoCluster { get; set; }
+
+    [Parameter]
+    public int Resamples { get; set; } = InferenceOptions.DefaultResamples;
+
+    [Parameter]
+    public long Seed { get; set; }
+
+    protected InferenceOptions Inference(Alternative alternative) => new()
+    {
+        Alpha = Alpha,
+        Power = Power,
+        Method = Method,
+        ClusterKey = Cluster,
+        NoCluster = NoCluster,
+        Alternative = alternative,
+        Resamples = Resamples,
+        Seed = Seed,
+    };
+
+    /// <summary>Validates the options (terminating on a bad one), then reads the baseline once.</summary>
+    protected void Begin(Action validate)
+    {
+        Try(validate, terminating: true);
+        _baseline = ResolveBaseline(Baseline);
+    }
+
+    /// <summary>Compares the baseline with this record's candidate, with progress; writes the result.</summary>
+    protected void CompareCandidate<T>(string activity, Func<RunFrame, RunFrame, IProgress<double>, CancellationToken, T> work)
+    {
+        var candidate = ResolveRunFrame(Candidate, nameof(Candidate));
+        if (candidate is null)
+        {
+            return;
+        }
+
+        T? result = default;
+        if (Try(() => result = RunWithProgress($"{activity} {candidate.RunId}", (p, c) => work(_baseline!, candidate, p, c))))
+        {
+            WriteObject(result);
+        }
+    }
+}
