@@ -58,12 +58,9 @@ public static class TrustScorecards
     public static TrustScorecard Compute(IAuditBackend ledger, DateTimeOffset? from, DateTimeOffset? to, string? projectId, DateTimeOffset? asOf, System.Threading.CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
+        // As of a time: the window ends at the earlier of -To and -AsOf.
         var until = asOf is { } a && (to is null || a < to) ? a : to;
         var records = ledger.Query(new AuditQuery { From = from, To = until, ProjectId = projectId }, cancel).ToList();
-        if (asOf is { } cut)
-        {
-            records = records.Where(r => r.Timestamp <= cut).ToList();
-        }
 
         var values = new Dictionary<string, List<(DateTimeOffset At, long Position, double Value)>>(StringComparer.Ordinal)
         {

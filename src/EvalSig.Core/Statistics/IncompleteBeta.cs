@@ -26,10 +26,10 @@ internal static class IncompleteBeta
 
         if (x < (a + 1) / (a + b + 2))
         {
-            return Math.Exp(LogPrefactor(a, b, x, y)) * ContinuedFraction(a, b, x, y) / a;
+            return Math.Exp(LogPrefactor(a, b, x, y)) * ContinuedFraction(a, b, x) / a;
         }
 
-        return 1 - (Math.Exp(LogPrefactor(b, a, y, x)) * ContinuedFraction(b, a, y, x) / b);
+        return 1 - (Math.Exp(LogPrefactor(b, a, y, x)) * ContinuedFraction(b, a, y) / b);
     }
 
     /// <summary>log(x^a y^b / B(a, b)).</summary>
@@ -59,7 +59,7 @@ internal static class IncompleteBeta
         return (1.0 / (12 * z)) - (1.0 / (360 * z * z2)) + (1.0 / (1260 * z * z2 * z2)) - (1.0 / (1680 * z * z2 * z2 * z2));
     }
 
-    private static double ContinuedFraction(double a, double b, double x, double y)
+    private static double ContinuedFraction(double a, double b, double x)
     {
         const double Tiny = 1e-300;
         const double Eps = 1e-16;
@@ -95,7 +95,6 @@ internal static class IncompleteBeta
             }
         }
 
-        _ = y;
         return h;
     }
 }
