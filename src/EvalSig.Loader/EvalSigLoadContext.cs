@@ -7,10 +7,12 @@ using System.Runtime.Loader;
 namespace EvalSig.Loading;
 
 /// <summary>
-/// The module's own AssemblyLoadContext. EvalSig.Core and every third-party library it uses
-/// (Parquet.Net, MathNet.Numerics, Microsoft.Data.Sqlite, ...) live in <c>Dependencies/</c> and are
-/// loaded here, so another module that loaded other versions of the same libraries into the
-/// default context cannot break EvalSig, nor EvalSig break it.
+/// The module's own AssemblyLoadContext. EvalSig.Bridge and every third-party library behind it
+/// (Parquet.Net, MathNet.Numerics, Microsoft.Data.Sqlite and SQLitePCLRaw, ...) live in
+/// <c>Dependencies/</c> and are loaded here, so another module that loaded other versions of the
+/// same libraries into the default context cannot break EvalSig, nor EvalSig break it. Everything
+/// else - the framework, PowerShell and EvalSig.Core, whose types the bridge's signatures use -
+/// comes from the default context.
 /// </summary>
 internal sealed class EvalSigLoadContext : AssemblyLoadContext
 {

@@ -5,9 +5,9 @@ using System.Runtime.Loader;
 namespace EvalSig.Loading;
 
 /// <summary>
-/// Runs when PowerShell imports the module: routes EvalSig.Core (and through it every
-/// dependency) to <see cref="EvalSigLoadContext"/>. Only this small assembly lives in the
-/// default context.
+/// Runs when PowerShell imports the module, before the cmdlet assembly is loaded: routes
+/// EvalSig.Bridge (and through it every third-party dependency) to <see cref="EvalSigLoadContext"/>.
+/// EvalSig.Core and the cmdlets stay in the default context, where scripts can name their types.
 /// </summary>
 public sealed class ModuleInitializer : IModuleAssemblyInitializer
 {
@@ -17,10 +17,13 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
         if (System.Threading.Interlocked.Exchange(ref _registered, 1) == 0)
         {
-            AssemblyLoadContext.Default.Resolving += ResolveCore;
+            AssemblyLoadContext.Default.Resolving += ResolveBridge;
         }
     }
 
-    private static Assembly? ResolveCore(AssemblyLoadContext context, AssemblyName name)
-        => name.Name == "EvalSig.Core" ? EvalSigLoadContext.Instance.LoadFromAssemblyName(name) : null;
+    /// <summary>The one assembly of the module's own that lives in <c>Dependencies/</c>.</summary>
+    internal const string BridgeAssembly = "EvalSig.Bridge";
+
+    private static Assembly? ResolveBridge(AssemblyLoadContext context, AssemblyName name)
+        => name.Name == BridgeAssembly ? EvalSigLoadContext.Instance.LoadFromAssemblyName(name) : null;
 }

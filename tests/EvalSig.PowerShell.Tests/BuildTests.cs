@@ -50,7 +50,8 @@ public class BuildTests
             Assert.Contains("EvalSig.psd1", names);
             Assert.Contains("EvalSig.PowerShell.dll", names);
             Assert.Contains("EvalSig.Loader.dll", names);
-            Assert.Contains("Dependencies/EvalSig.Core.dll", names);
+            Assert.Contains("EvalSig.Core.dll", names);
+            Assert.Contains("Dependencies/EvalSig.Bridge.dll", names);
             Assert.Contains("en-US/EvalSig.PowerShell.dll-Help.xml", names);
             using var nuspec = zip.GetEntry("EvalSig.nuspec")!.Open();
             var meta = XDocument.Load(nuspec).Root!.Elements().First(e => e.Name.LocalName == "metadata");

@@ -95,7 +95,14 @@ public class ModuleTests
         Assert.True(File.Exists(Path.Combine(native, "osx-arm64", "native", "libe_sqlite3.dylib")));
         Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "en-US", "about_EvalSig.help.txt")));
         Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "System.Management.Automation.dll")), "the module must not ship PowerShell itself");
-        Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "EvalSig.Core.dll")), "Core belongs in Dependencies/, the module's own load context");
+        Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "EvalSig.Core.dll")), "Core holds the public types: it belongs beside the cmdlets, in the default load context");
+        Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "EvalSig.Core.dll")), "a second copy of Core in Dependencies/ would make two types of each name");
+        Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "EvalSig.Bridge.dll")), "the bridge to third-party libraries belongs in Dependencies/, the module's own load context");
+        foreach (var thirdParty in new[] { "Parquet.dll", "MathNet.Numerics.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll" })
+        {
+            Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, thirdParty)), $"{thirdParty} must not sit beside the cmdlets, where the default context could load it");
+            Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", thirdParty)), $"{thirdParty} belongs in Dependencies/");
+        }
     }
 
     [Fact]
@@ -140,51 +147,46 @@ public class ModuleTests
     }
 
     [Fact]
-    public void DependencyIsolation_AnotherVersionLoadedFirst_DoesNotBreakImportOrParquet()
+    public async System.Threading.Tasks.Task DependencyIsolation_OtherVersionsLoadedFirst_ImportGateParquetAndIndexStillWork()
     {
-        // A fresh process, so nothing of EvalSig is loaded before the older MathNet.Numerics.
-        var mathNet4 = Path.Combine(Paths.NuGetPackageRoot, "mathnet.numerics", "4.15.0", "lib", "netstandard2.0", "MathNet.Numerics.dll");
-        Assert.True(File.Exists(mathNet4), $"the test project downloads MathNet.Numerics 4.15.0 to {mathNet4}");
+        // A fresh process, so nothing of EvalSig is loaded before the other versions. The same
+        // scenario runs in real pwsh in tests/Pester/Module.Tests.ps1.
         var dir = Directory.CreateTempSubdirectory("evalsig-alc-").FullName;
         try
         {
-            var script = Path.Combine(dir, "isolation.ps1");
-            File.WriteAllText(script, $$"""
-                param($mathNet, $manifest, $reference, $work)
-                $old = [System.Reflection.Assembly]::LoadFrom($mathNet)
-                Import-Module $manifest -ErrorAction Stop
-                $parquet = [System.IO.Path]::Combine($work, 'run.parquet')
-                Import-RunFrame $reference | Export-RunFrame $parquet
-                $frame = Import-RunFrame $parquet
-                $core = $frame.GetType().Assembly
-                $coreAlc = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($core)
-                $parquetAsm = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'Parquet' }
-                $mathAsms = [System.AppDomain]::CurrentDomain.GetAssemblies() | Where-Object { $_.GetName().Name -eq 'MathNet.Numerics' }
-                "count=$($frame.Count)"
-                "coreAlc=$($coreAlc.Name)"
-                "parquetAlc=$(@($parquetAsm | ForEach-Object { [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }) -join ',')"
-                "oldMathNet=$($old.GetName().Version)"
-                "mathNetVersions=$(@($mathAsms | ForEach-Object { $_.GetName().Version.ToString() }) -join ',')"
-                """);
             var psi = new ProcessStartInfo("dotnet")
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
             };
-            foreach (var a in new[] { Paths.PsHostDll, script, mathNet4, PowerShellHost.ModuleManifest, Path.Combine(Paths.Reference("tiny"), "baseline.json"), dir })
+            var script = Path.Combine(Paths.RepoRoot, "tests", "Pester", "Scenarios", "DependencyIsolation.ps1");
+            foreach (var a in new[] { Paths.PsHostDll, script, Paths.NuGetPackageRoot, PowerShellHost.ModuleManifest, Path.Combine(Paths.RepoRoot, "tests", "data", "reference"), dir })
             {
                 psi.ArgumentList.Add(a);
             }
 
             using var p = Process.Start(psi)!;
-            var stdout = p.StandardOutput.ReadToEnd();
-            var stderr = p.StandardError.ReadToEnd();
-            p.WaitForExit();
-            Assert.True(p.ExitCode == 0, stderr + stdout);
-            Assert.Contains("count=13", stdout, StringComparison.Ordinal);
-            Assert.Contains("coreAlc=EvalSig", stdout, StringComparison.Ordinal);
-            Assert.Contains("parquetAlc=EvalSig", stdout, StringComparison.Ordinal);
-            Assert.Contains("oldMathNet=4.15.0.0", stdout, StringComparison.Ordinal);
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            await p.WaitForExitAsync();
+            var (output, errors) = (await stdout, await stderr);
+            Assert.True(p.ExitCode == 0, errors + output);
+            var lines = output.Split('\n', StringSplitOptions.TrimEntries);
+            Assert.Contains("otherMathNet=4.15.0.0", lines);
+            Assert.Contains("otherSqliteAssembly=8.0.30.0", lines);
+            Assert.Contains("gateIsTyped=True", lines);
+            Assert.Contains("parquetCount=13", lines);
+            Assert.Contains("indexedQuery=1", lines);
+            Assert.Contains("chainValid=True", lines);
+            var contexts = lines.Single(l => l.StartsWith("contexts=", StringComparison.Ordinal))["contexts=".Length..].Split(',');
+            Assert.Contains(contexts, c => c.StartsWith("EvalSig.Core@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains("MathNet.Numerics@4.15.0.0:Default", contexts);
+            Assert.Contains(contexts, c => c.StartsWith("MathNet.Numerics@5.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains("Microsoft.Data.Sqlite@8.0.30.0:Default", contexts);
+            Assert.Contains(contexts, c => c.StartsWith("Microsoft.Data.Sqlite@9.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
         }
         finally
         {

@@ -1,9 +1,11 @@
 using System;
 using System.Collections.Generic;
+using System.Data;
+using System.Data.Common;
 using System.Globalization;
 using System.IO;
 using EvalSig.Core.Time;
-using Microsoft.Data.Sqlite;
+using EvalSig.Bridge;
 
 namespace EvalSig.Core.Audit;
 
@@ -17,9 +19,9 @@ internal sealed class LedgerIndex : IDisposable
     public const string FileName = "index.sqlite";
     private const int SchemaVersion = 1;
 
-    private readonly SqliteConnection _db;
+    private readonly DbConnection _db;
 
-    private LedgerIndex(SqliteConnection db) => _db = db;
+    private LedgerIndex(DbConnection db) => _db = db;
 
     /// <summary>Opens the index and brings it level with the ledger, rebuilding it if it is unusable.</summary>
     public static LedgerIndex OpenCurrent(string directory, string ledgerPath, long completeLength)
@@ -36,7 +38,7 @@ internal sealed class LedgerIndex : IDisposable
                 index = null;
             }
         }
-        catch (SqliteException)
+        catch (DbException)
         {
             index?.Dispose();
             index = null;
@@ -77,31 +79,31 @@ internal sealed class LedgerIndex : IDisposable
         if (q.SchemaKey is not null)
         {
             where.Add("schema_key = $schema");
-            cmd.Parameters.AddWithValue("$schema", q.SchemaKey);
+            AddValue(cmd, "$schema", q.SchemaKey);
         }
 
         if (q.ProjectId is not null)
         {
             where.Add("project_id = $project");
-            cmd.Parameters.AddWithValue("$project", q.ProjectId);
+            AddValue(cmd, "$project", q.ProjectId);
         }
 
         if (q.From is { } from)
         {
             where.Add("ts >= $from");
-            cmd.Parameters.AddWithValue("$from", Micros(from));
+            AddValue(cmd, "$from", Micros(from));
         }
 
         if (q.To is { } to)
         {
             where.Add("ts <= $to");
-            cmd.Parameters.AddWithValue("$to", Micros(to));
+            AddValue(cmd, "$to", Micros(to));
         }
 
         cmd.CommandText = "SELECT offset, length FROM records" + (where.Count > 0 ? " WHERE " + string.Join(" AND ", where) : string.Empty)
             + " ORDER BY position LIMIT $first OFFSET $skip";
-        cmd.Parameters.AddWithValue("$first", q.First ?? -1);
-        cmd.Parameters.AddWithValue("$skip", q.Skip);
+        AddValue(cmd, "$first", q.First ?? -1);
+        AddValue(cmd, "$skip", q.Skip);
         var result = new List<(long, int)>();
         using var r = cmd.ExecuteReader();
         while (r.Read())
@@ -118,10 +120,9 @@ internal sealed class LedgerIndex : IDisposable
 
     private static LedgerIndex Open(string path)
     {
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = true }.ToString());
+        var db = SqliteDatabase.Open(path);
         try
         {
-            db.Open();
             Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;");
             Exec(db, """
                 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
@@ -169,12 +170,12 @@ internal sealed class LedgerIndex : IDisposable
         using var insert = _db.CreateCommand();
         insert.Transaction = tx;
         insert.CommandText = "INSERT OR REPLACE INTO records(position, ts, schema_key, project_id, offset, length) VALUES ($p, $t, $s, $j, $o, $l)";
-        var p = insert.Parameters.Add("$p", SqliteType.Integer);
-        var t = insert.Parameters.Add("$t", SqliteType.Integer);
-        var s = insert.Parameters.Add("$s", SqliteType.Text);
-        var j = insert.Parameters.Add("$j", SqliteType.Text);
-        var o = insert.Parameters.Add("$o", SqliteType.Integer);
-        var l = insert.Parameters.Add("$l", SqliteType.Integer);
+        var p = AddParameter(insert, "$p", DbType.Int64);
+        var t = AddParameter(insert, "$t", DbType.Int64);
+        var s = AddParameter(insert, "$s", DbType.String);
+        var j = AddParameter(insert, "$j", DbType.String);
+        var o = AddParameter(insert, "$o", DbType.Int64);
+        var l = AddParameter(insert, "$l", DbType.Int64);
         insert.Prepare();
         foreach (var line in LedgerFile.Lines(ledgerPath, covered, completeLength))
         {
@@ -224,21 +225,33 @@ internal sealed class LedgerIndex : IDisposable
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = "SELECT v FROM meta WHERE k = $k";
-        cmd.Parameters.AddWithValue("$k", key);
+        AddValue(cmd, "$k", key);
         return cmd.ExecuteScalar() as string;
     }
 
-    private void SetMeta(SqliteTransaction tx, string key, string value)
+    private void SetMeta(DbTransaction tx, string key, string value)
     {
         using var cmd = _db.CreateCommand();
         cmd.Transaction = tx;
         cmd.CommandText = "INSERT OR REPLACE INTO meta(k, v) VALUES ($k, $v)";
-        cmd.Parameters.AddWithValue("$k", key);
-        cmd.Parameters.AddWithValue("$v", value);
+        AddValue(cmd, "$k", key);
+        AddValue(cmd, "$v", value);
         cmd.ExecuteNonQuery();
     }
 
-    private static void Exec(SqliteConnection db, string sql)
+    private static DbParameter AddParameter(DbCommand cmd, string name, DbType type)
+    {
+        var p = cmd.CreateParameter();
+        p.ParameterName = name;
+        p.DbType = type;
+        cmd.Parameters.Add(p);
+        return p;
+    }
+
+    private static void AddValue(DbCommand cmd, string name, object value)
+        => AddParameter(cmd, name, value is string ? DbType.String : DbType.Int64).Value = value;
+
+    private static void Exec(DbConnection db, string sql)
     {
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
@@ -247,7 +260,7 @@ internal sealed class LedgerIndex : IDisposable
 
     private static void Delete(string path)
     {
-        SqliteConnection.ClearAllPools();
+        SqliteDatabase.ClearAllPools();
         foreach (var p in new[] { path, path + "-wal", path + "-shm", path + "-journal" })
         {
             if (File.Exists(p))

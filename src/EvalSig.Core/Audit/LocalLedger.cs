@@ -1,4 +1,5 @@
 using System;
+using System.Data.Common;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -8,7 +9,6 @@ using System.Text.Json;
 using System.Threading;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Time;
-using Microsoft.Data.Sqlite;
 
 namespace EvalSig.Core.Audit;
 
@@ -128,7 +128,7 @@ public sealed class LocalLedger : IAuditBackend
             using var index = LedgerIndex.OpenCurrent(Directory, LedgerPath, tail.CompleteLength);
             hits = index.Find(query);
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
+        catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
         {
             hits = null; // degraded: fall back to a linear scan of the truth
         }
@@ -177,7 +177,7 @@ public sealed class LocalLedger : IAuditBackend
         {
             count = 0; // an empty ledger: nothing to index
         }
-        catch (Exception ex) when (ex is SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
+        catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
         {
             indexHealthy = false;
             problems.Add("index.sqlite is unusable (" + ex.Message + "); queries scan ledger.jsonl");

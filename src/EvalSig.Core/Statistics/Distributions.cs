@@ -1,7 +1,6 @@
 using System;
 using System.Numerics;
-using MathNet.Numerics;
-using MathNet.Numerics.Distributions;
+using EvalSig.Bridge;
 
 namespace EvalSig.Core.Statistics;
 
@@ -33,7 +32,7 @@ internal static class Distributions
     /// <summary>P(T &gt;= t), computed without cancellation for large t.</summary>
     public static double StudentTUpper(double t, double df) => StudentTCdf(-t, df);
 
-    public static double StudentTPdf(double t, double df) => StudentT.PDF(0, 1, df, t);
+    public static double StudentTPdf(double t, double df) => SpecialMath.StudentTPdf(t, df);
 
     /// <summary>The p-quantile of Student t: bracketed Newton on the lower tail, polished to ~1 ulp.</summary>
     public static double StudentTQuantile(double p, double df)
@@ -94,7 +93,7 @@ internal static class Distributions
     }
 
     /// <summary>The p-quantile of the standard normal.</summary>
-    public static double NormalQuantile(double p) => Normal.InvCDF(0, 1, p);
+    public static double NormalQuantile(double p) => SpecialMath.NormalQuantile(p);
 
     /// <summary>
     /// P(X &lt;= k) for X ~ Binomial(n, 1/2), exactly: rational arithmetic up to 10,000 trials,
@@ -178,7 +177,7 @@ internal static class Distributions
         const double S0 = 1.0 / 12, S1 = 1.0 / 360, S2 = 1.0 / 1260, S3 = 1.0 / 1680, S4 = 1.0 / 1188;
         if (n <= 15)
         {
-            return SpecialFunctions.GammaLn(n + 1) - ((n + 0.5) * Math.Log(n)) + n - (0.5 * Math.Log(2 * Math.PI));
+            return SpecialMath.GammaLn(n + 1) - ((n + 0.5) * Math.Log(n)) + n - (0.5 * Math.Log(2 * Math.PI));
         }
 
         var nn = n * n;

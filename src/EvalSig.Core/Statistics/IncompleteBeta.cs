@@ -1,5 +1,5 @@
 using System;
-using MathNet.Numerics;
+using EvalSig.Bridge;
 
 namespace EvalSig.Core.Statistics;
 
@@ -34,7 +34,7 @@ internal static class IncompleteBeta
 
     /// <summary>log(x^a y^b / B(a, b)).</summary>
     private static double LogPrefactor(double a, double b, double x, double y)
-        => (a * LogOf(x, y)) + (b * LogOf(y, x)) + LogGammaSumMinus(a, b) - SpecialFunctions.GammaLn(b);
+        => (a * LogOf(x, y)) + (b * LogOf(y, x)) + LogGammaSumMinus(a, b) - SpecialMath.GammaLn(b);
 
     /// <summary>ln x where y = 1 - x: log1p(-y) keeps the digits when x is near 1.</summary>
     private static double LogOf(double x, double y) => x > 0.5 ? MathExtra.Log1P(-y) : Math.Log(x);
@@ -44,7 +44,7 @@ internal static class IncompleteBeta
     {
         if (a < 20 || b > a)
         {
-            return SpecialFunctions.GammaLn(a + b) - SpecialFunctions.GammaLn(a);
+            return SpecialMath.GammaLn(a + b) - SpecialMath.GammaLn(a);
         }
 
         // Stirling: ln G(z) = (z - 1/2) ln z - z + ln(2 pi)/2 + S(z), S(z) = 1/(12z) - 1/(360z^3) + 1/(1260z^5) - 1/(1680 z^7).

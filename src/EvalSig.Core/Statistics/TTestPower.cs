@@ -1,5 +1,5 @@
 using System;
-using MathNet.Numerics;
+using EvalSig.Bridge;
 
 namespace EvalSig.Core.Statistics;
 
@@ -97,7 +97,7 @@ internal static class TTestPower
         var hi = 1 + (14 * spread) + (df < 30 ? 30.0 / df : 0);
         const int Panels = 4000;
         var h = (hi - lo) / Panels;
-        var logConst = Math.Log(2 * df) - ((df / 2) * Math.Log(2)) - SpecialFunctions.GammaLn(df / 2);
+        var logConst = Math.Log(2 * df) - ((df / 2) * Math.Log(2)) - SpecialMath.GammaLn(df / 2);
         double F(double s)
         {
             if (s <= 0)
@@ -107,7 +107,7 @@ internal static class TTestPower
 
             var v = df * s * s;
             var logDensity = logConst + Math.Log(s) + (((df / 2) - 1) * Math.Log(v)) - (v / 2);
-            return Math.Exp(logDensity) * MathNet.Numerics.Distributions.Normal.CDF(0, 1, ncp - (c * s));
+            return Math.Exp(logDensity) * SpecialMath.NormalCdf(ncp - (c * s));
         }
 
         var sum = F(lo) + F(hi);

@@ -1,0 +1,196 @@
+using System;
+using System.Collections.Generic;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using System.Threading.Tasks;
+using Parquet;
+using Parquet.Schema;
+
+namespace EvalSig.Bridge;
+
+/// <summary>
+/// Reads the flat columns of a Parquet file, a row group at a time. Whatever Parquet.Net throws on a
+/// damaged file (Thrift, Snappy, index and null-reference failures among them) comes out as an
+/// <see cref="InvalidDataException"/>; only cancellation passes through unchanged.
+/// </summary>
+public sealed class ParquetTableReader : IDisposable
+{
+    private readonly ParquetReader _reader;
+    private readonly Dictionary<string, DataField> _fields;
+
+    private ParquetTableReader(ParquetReader reader)
+    {
+        _reader = reader;
+        _fields = new Dictionary<string, DataField>(StringComparer.Ordinal);
+        var columns = new List<ParquetColumn>();
+        foreach (var f in reader.Schema.GetDataFields())
+        {
+            if (_fields.TryAdd(f.Name, f))
+            {
+                columns.Add(new ParquetColumn(f.Name, TypeOf(f), f.IsNullable));
+            }
+        }
+
+        Columns = columns;
+    }
+
+    public IReadOnlyList<ParquetColumn> Columns { get; }
+
+    public int RowGroupCount => _reader.RowGroupCount;
+
+    /// <exception cref="InvalidDataException">The stream is not a readable Parquet file.</exception>
+    public static ParquetTableReader Open(Stream stream, CancellationToken cancel)
+        => Guard(() => new ParquetTableReader(ParquetReader.CreateAsync(stream, null, leaveStreamOpen: true, cancel).GetAwaiter().GetResult()));
+
+    public ParquetRowGroup OpenRowGroup(int index)
+        => Guard(() => new ParquetRowGroup(_reader.OpenRowGroupReader(index), _fields));
+
+    public void Dispose() => _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+
+    internal static T Guard<T>(Func<T> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException and not InvalidDataException and not OutOfMemoryException)
+        {
+            throw new InvalidDataException("not a readable Parquet file: " + ex.Message, ex);
+        }
+    }
+
+    internal static T Guard<T>(Func<Task<T>> read) => Guard(() => read().GetAwaiter().GetResult());
+
+    private static Type? TypeOf(DataField f)
+    {
+        if (f.MaxRepetitionLevel > 0)
+        {
+            return null; // lists and nested values are not flat columns
+        }
+
+        var t = f.ClrType;
+        return t == typeof(ReadOnlyMemory<char>) ? typeof(string)
+            : t == typeof(string) || t == typeof(int) || t == typeof(long) || t == typeof(float) || t == typeof(double) || t == typeof(bool) ? t
+            : t == typeof(DateTime) && f is DateTimeDataField ? t
+            : null;
+    }
+}
+
+/// <summary>One row group of a <see cref="ParquetTableReader"/>: each column read whole.</summary>
+public sealed class ParquetRowGroup : IDisposable
+{
+    private readonly ParquetRowGroupReader _rg;
+    private readonly Dictionary<string, DataField> _fields;
+
+    internal ParquetRowGroup(ParquetRowGroupReader rg, Dictionary<string, DataField> fields)
+    {
+        _rg = rg;
+        _fields = fields;
+        RowCount = checked((int)rg.RowCount);
+    }
+
+    public int RowCount { get; }
+
+    public string?[] ReadStrings(string column, CancellationToken cancel)
+    {
+        var f = Field(column);
+        if (f.ClrType != typeof(string) && f.ClrType != typeof(ReadOnlyMemory<char>))
+        {
+            throw new InvalidDataException($"column '{column}' must hold strings, not {f.ClrType.Name}");
+        }
+
+        var values = new string?[RowCount];
+        ParquetTableReader.Guard(async () =>
+        {
+            await _rg.ReadAsync(f, values.AsMemory()!, null, cancel).ConfigureAwait(false);
+            return 0;
+        });
+        return values;
+    }
+
+    /// <summary>A column of <typeparamref name="T"/> whose values may be null.</summary>
+    public T?[] ReadNullable<T>(string column, CancellationToken cancel)
+        where T : struct
+    {
+        var f = Typed<T>(column);
+        var values = new T?[RowCount];
+        ParquetTableReader.Guard(async () =>
+        {
+            await _rg.ReadAsync<T>(f, values.AsMemory(), null, cancel).ConfigureAwait(false);
+            return 0;
+        });
+        return values;
+    }
+
+    /// <summary>A column of <typeparamref name="T"/> declared without nulls.</summary>
+    public T[] ReadRequired<T>(string column, CancellationToken cancel)
+        where T : struct
+    {
+        var f = Typed<T>(column);
+        if (f.IsNullable)
+        {
+            throw new InvalidDataException($"column '{column}' is nullable; read it with ReadNullable");
+        }
+
+        var values = new T[RowCount];
+        ParquetTableReader.Guard(async () =>
+        {
+            await _rg.ReadAsync<T>(f, values.AsMemory(), null, cancel).ConfigureAwait(false);
+            return 0;
+        });
+        return values;
+    }
+
+    /// <summary>
+    /// True with the single value of a string column chunk whose statistics prove it constant
+    /// (all null, or min = max and no null), without decoding its values.
+    /// </summary>
+    public bool TryGetConstantString(string column, out string? value)
+    {
+        value = null;
+        var f = Field(column);
+        var stats = ParquetTableReader.Guard(() => _rg.GetStatistics(f));
+        if (stats is null)
+        {
+            return false;
+        }
+
+        if (stats.NullCount == RowCount)
+        {
+            return true;
+        }
+
+        if (stats.NullCount == 0 && stats.MinValue is { } min && stats.MaxValue is { } max && Text(min) is { } lo && lo == Text(max))
+        {
+            value = lo;
+            return true;
+        }
+
+        return false;
+    }
+
+    public void Dispose() => _rg.Dispose();
+
+    private static string? Text(object value) => value switch
+    {
+        string s => s,
+        byte[] b => System.Text.Encoding.UTF8.GetString(b),
+        ReadOnlyMemory<char> m => m.ToString(),
+        _ => null,
+    };
+
+    private DataField Field(string column)
+        => _fields.TryGetValue(column, out var f) ? f : throw new ArgumentException($"no column '{column}'", nameof(column));
+
+    private DataField Typed<T>(string column)
+    {
+        var f = Field(column);
+        if (f.ClrType != typeof(T) || f.MaxRepetitionLevel > 0)
+        {
+            throw new InvalidDataException($"column '{column}' holds {f.ClrType.Name}, not {typeof(T).Name}");
+        }
+
+        return f;
+    }
+}

@@ -1,0 +1,83 @@
+#Requires -Version 7.4
+<#
+.SYNOPSIS
+    The dependency-isolation scenario: in a fresh process, load OTHER copies and versions of
+    MathNet.Numerics (4.15), Parquet.Net (a second copy of 6.1.0, the only version served) and
+    Microsoft.Data.Sqlite (8.0.30 over SQLitePCLRaw 2.1.11 and its own native SQLite) into the default
+    load context and use them; then import EvalSig and gate, write and read Parquet, append to and
+    query the audit ledger through its SQLite index. Prints key=value lines for the caller to check.
+    Run by tests/Pester/Module.Tests.ps1 (real pwsh) and the hosted-engine xunit suite.
+#>
+param(
+    [Parameter(Mandatory)] [string] $NuGetPackages,
+    [Parameter(Mandatory)] [string] $Manifest,
+    [Parameter(Mandatory)] [string] $ReferenceDirectory,
+    [Parameter(Mandatory)] [string] $Work
+)
+
+$ErrorActionPreference = 'Stop'
+Set-StrictMode -Version Latest
+
+function Get-Package([string] $Id, [string] $Version, [string] $Path) {
+    $file = Join-Path $NuGetPackages "$($Id.ToLowerInvariant())/$Version/$Path"
+    if (-not (Test-Path -LiteralPath $file)) { throw "the test project downloads $Id ${Version}: $file is missing" }
+    $file
+}
+
+# 1. Another MathNet.Numerics, used.
+$mathNet = [System.Reflection.Assembly]::LoadFrom((Get-Package MathNet.Numerics 4.15.0 lib/netstandard2.0/MathNet.Numerics.dll))
+"otherMathNet=$($mathNet.GetName().Version)"
+"otherGammaLn5=$([MathNet.Numerics.SpecialFunctions]::GammaLn(5.0))"
+
+# 2. Another copy of Parquet.Net, from its own path.
+$parquetCopy = Join-Path $Work 'parquet-other'
+New-Item -ItemType Directory -Path $parquetCopy -Force | Out-Null
+Copy-Item (Get-Package Parquet.Net 6.1.0 lib/net8.0/Parquet.dll) $parquetCopy
+$otherParquet = [System.Reflection.Assembly]::LoadFrom((Join-Path $parquetCopy 'Parquet.dll'))
+"otherParquetField=$(([Parquet.Schema.DataField[string]]::new('x')).Name)"
+
+# 3. Another Microsoft.Data.Sqlite with another SQLitePCLRaw and its own native library, used.
+$sqliteDir = Join-Path $Work 'sqlite-other'
+New-Item -ItemType Directory -Path $sqliteDir -Force | Out-Null
+$rid = if ($IsWindows) { 'win-x64' } elseif ($IsMacOS) { if ([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 'osx-arm64' } else { 'osx-x64' } } else { if ([System.Runtime.InteropServices.RuntimeInformation]::ProcessArchitecture -eq 'Arm64') { 'linux-arm64' } else { 'linux-x64' } }
+$native = if ($IsWindows) { 'e_sqlite3.dll' } elseif ($IsMacOS) { 'libe_sqlite3.dylib' } else { 'libe_sqlite3.so' }
+Copy-Item (Get-Package SQLitePCLRaw.lib.e_sqlite3 2.1.11 "runtimes/$rid/native/$native") $sqliteDir
+foreach ($dll in @(
+        (Get-Package SQLitePCLRaw.core 2.1.11 lib/netstandard2.0/SQLitePCLRaw.core.dll),
+        (Get-Package SQLitePCLRaw.provider.e_sqlite3 2.1.11 lib/net6.0/SQLitePCLRaw.provider.e_sqlite3.dll),
+        (Get-Package SQLitePCLRaw.bundle_e_sqlite3 2.1.11 lib/netstandard2.0/SQLitePCLRaw.batteries_v2.dll),
+        (Get-Package Microsoft.Data.Sqlite.Core 8.0.30 lib/net8.0/Microsoft.Data.Sqlite.dll))) {
+    Copy-Item $dll $sqliteDir
+}
+foreach ($name in 'SQLitePCLRaw.core', 'SQLitePCLRaw.provider.e_sqlite3', 'SQLitePCLRaw.batteries_v2', 'Microsoft.Data.Sqlite') {
+    [System.Reflection.Assembly]::LoadFrom((Join-Path $sqliteDir "$name.dll")) | Out-Null
+}
+[SQLitePCL.Batteries_V2]::Init()
+$connection = [Microsoft.Data.Sqlite.SqliteConnection]::new('Data Source=:memory:')
+$connection.Open()
+$command = $connection.CreateCommand()
+$command.CommandText = 'SELECT sqlite_version()'
+"otherSqliteVersion=$($command.ExecuteScalar())"
+"otherSqliteAssembly=$([Microsoft.Data.Sqlite.SqliteConnection].Assembly.GetName().Version)"
+
+# 4. EvalSig, after all of them.
+Import-Module $Manifest -ErrorAction Stop
+$baseline = Join-Path $ReferenceDirectory 'tiny/baseline.json'
+$report = Invoke-EvalGate -Baseline $baseline -Candidate (Join-Path $ReferenceDirectory 'tiny/candidate.json') -Method PairedT
+"gateIsTyped=$($report -is [EvalSig.Core.Gating.GateReport])"
+"gateVerdict=$($report.Verdict)"
+$parquet = Join-Path $Work 'run.parquet'
+Import-RunFrame $baseline | Export-RunFrame $parquet
+"parquetCount=$((Import-RunFrame $parquet).Count)"
+$env:EVALSIG_AUDIT_KEY = New-AuditKey -AsBase64
+$ledger = Join-Path $Work 'ledger'
+1..3 | ForEach-Object { $report | Add-AuditRecord -Ledger $ledger -ProjectId "p$_" } | Out-Null
+"indexedQuery=$(@(Get-AuditRecord -Ledger $ledger -ProjectId p2).Count)"
+"chainValid=$((Test-AuditChain -Ledger $ledger).Valid)"
+
+# 5. Where everything was loaded.
+$contexts = [System.AppDomain]::CurrentDomain.GetAssemblies() |
+    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core' } |
+    ForEach-Object { '{0}@{1}:{2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } |
+    Sort-Object
+"contexts=$($contexts -join ',')"
