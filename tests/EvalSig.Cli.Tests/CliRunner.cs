@@ -14,7 +14,7 @@ internal static class Cli
 
     public static string RepoRoot { get; } = Path.GetFullPath(Meta("RepoRoot"));
 
-    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name, file));
+    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "tests", "data", "reference", name, file));
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 

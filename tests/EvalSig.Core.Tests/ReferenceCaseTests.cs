@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using EvalSig.Core.Gating;
 using EvalSig.Core.RunFrames;
@@ -8,7 +9,7 @@ using Xunit;
 
 namespace EvalSig.Core.Tests;
 
-/// <summary>Every number against ../shared/reference (scipy 1.10 / statsmodels 0.13), 1e-9 relative.</summary>
+/// <summary>Every number against tests/data/reference (scipy 1.10 / statsmodels 0.13), 1e-9 relative.</summary>
 public class ReferenceCaseTests
 {
     private const double Tolerance = 1e-9;
@@ -30,6 +31,37 @@ public class ReferenceCaseTests
         }
 
         return d;
+    }
+
+    /// <summary>
+    /// The cases live in the repository, so a clone tests itself; where the shared folder they were
+    /// copied from sits beside the repository, the copy must be byte-identical to it.
+    /// </summary>
+    [Fact]
+    public void ReferenceCases_AreInTheRepository_AndIdenticalToTheSharedCopyWhereItExists()
+    {
+        var local = Path.Combine(TestPaths.RepoRoot, "tests", "data", "reference");
+        foreach (var c in TestPaths.ReferenceCases)
+        {
+            foreach (var f in new[] { "baseline.json", "candidate.json", "expected.json" })
+            {
+                Assert.True(File.Exists(Path.Combine(local, c, f)), $"tests/data/reference/{c}/{f} is missing");
+            }
+        }
+
+        var shared = Path.GetFullPath(Path.Combine(TestPaths.RepoRoot, "..", "shared", "reference"));
+        if (!Directory.Exists(shared))
+        {
+            return;
+        }
+
+        var sharedFiles = Directory.GetFiles(shared, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(shared, f)).Order(StringComparer.Ordinal).ToArray();
+        var localFiles = Directory.GetFiles(local, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(local, f)).Order(StringComparer.Ordinal).ToArray();
+        Assert.Equal(sharedFiles, localFiles);
+        foreach (var f in sharedFiles)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(shared, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(local, f))), $"tests/data/reference/{f} differs from ../shared/reference/{f}");
+        }
     }
 
     [Theory]

@@ -9,7 +9,7 @@ internal static class TestPaths
 {
     public static string RepoRoot { get; } = Path.GetFullPath(typeof(TestPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!);
 
-    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name, file));
+    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "tests", "data", "reference", name, file));
 
     public static string[] ReferenceCases { get; } = { "tiny", "binary-unclustered", "binary-clustered", "continuous-clustered", "partial-overlap" };
 }

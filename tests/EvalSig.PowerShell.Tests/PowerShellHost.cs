@@ -24,7 +24,7 @@ public static class Paths
 
     public static string Configuration { get; } = Meta("Configuration");
 
-    public static string Reference(string name) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name));
+    public static string Reference(string name) => Path.GetFullPath(Path.Combine(RepoRoot, "tests", "data", "reference", name));
 }
 
 /// <summary>What a script produced: output objects, errors (with ids), warnings, progress.</summary>
