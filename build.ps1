@@ -6,8 +6,8 @@
 .DESCRIPTION
     Orchestrates dotnet only, so every step is reachable without pwsh:
       build    dotnet build EvalSig.sln -c <Configuration>   (assembles out/EvalSig/<version>/)
-      -Test    dotnet test EvalSig.sln -c <Configuration>, then Invoke-Pester tests/Pester in a child
-               pwsh against the built folder when Pester 5 is installed
+      -Test    dotnet test EvalSig.sln -c <Configuration>: xunit and the Pester suites (in real pwsh
+               7.6.9 from the tool manifest, Pester 5.7.1 from NuGet, against the built folder)
       -Package dotnet pack build/Package -c <Configuration>  (out/EvalSig.<version>.nupkg, accepted by
                Install-PSResource and Publish-PSResource)
 
@@ -45,21 +45,8 @@ Invoke-Dotnet build (Join-Path $root 'EvalSig.sln') -c $Configuration
 Write-Host "Module folder: $module"
 
 if ($Test) {
+    # The README's test command: tests/EvalSig.Pester.Tests runs the Pester suites as test cases.
     Invoke-Dotnet test (Join-Path $root 'EvalSig.sln') -c $Configuration --no-build
-
-    $pester = Get-Module -ListAvailable -Name Pester | Where-Object { $_.Version -ge [version]'5.0.0' } | Select-Object -First 1
-    if ($pester) {
-        # A child pwsh, so the module under test is loaded into a clean session.
-        $command = "`$env:EVALSIG_MODULE = '$module'; Import-Module Pester -MinimumVersion 5.0.0; " +
-            "`$c = New-PesterConfiguration; `$c.Run.Path = '$(Join-Path $root 'tests/Pester')'; `$c.Run.Exit = `$true; `$c.Output.Verbosity = 'Detailed'; Invoke-Pester -Configuration `$c"
-        & (Get-Process -Id $PID).Path -NoProfile -NonInteractive -Command $command
-        if ($LASTEXITCODE -ne 0) {
-            throw "Pester failed with exit code $LASTEXITCODE"
-        }
-    }
-    else {
-        Write-Warning 'Pester 5 is not installed: tests/Pester skipped (Install-PSResource Pester to run them).'
-    }
 }
 
 if ($Package) {

@@ -23,7 +23,8 @@ Describe 'New-AuditKey' {
         $t = New-TestLedger
         $t.KeyId | Should -Match '^[0-9a-f]{16}$'
         if (-not $IsWindows) {
-            (Get-Item $t.Key).UnixFileMode.ToString() | Should -Be 'UserRead, UserWrite'
+            # 0600: read and write for the owner, nothing for group or others.
+            (Get-Item $t.Key).UnixFileMode | Should -Be ([System.IO.UnixFileMode]::UserRead -bor [System.IO.UnixFileMode]::UserWrite)
         }
         { New-AuditKey -Path $t.Key -ErrorAction Stop } | Should -Throw -ErrorId 'FileAlreadyExists,EvalSig.Commands.NewAuditKeyCommand'
         [Convert]::FromBase64String((New-AuditKey -AsBase64)).Length | Should -Be 32
@@ -50,7 +51,7 @@ Describe 'Add-AuditRecord' {
         $t = New-TestLedger
         $records = 1..100 | ForEach-Object { @{ score = $_ / 100; run = "r$_" } } | Add-AuditRecord -SchemaKey halluccheck.score.v1 -ProjectId p1
         $records.Count | Should -Be 100
-        $records[0] | Should -BeOfType 'EvalSig.Core.Audit.AuditRecord'
+        $records[0] | Should -BeOfType ([EvalSig.Core.Audit.AuditRecord])
         $records.ChainPosition | Should -Be (0..99)
         $records[0].KeyId | Should -Be $t.KeyId
         $records[0].Backend | Should -Be 'local'

@@ -10,6 +10,42 @@ else {
         Select-Object -First 1 -ExpandProperty FullName
 }
 $script:ModuleManifest = Join-Path $script:ModuleDirectory 'EvalSig.psd1'
-$script:ReferenceRoot = (Resolve-Path -LiteralPath (Join-Path $repoRoot '../shared/reference')).Path
+$script:ReferenceRoot = (Resolve-Path -LiteralPath (Join-Path $repoRoot 'tests/data/reference')).Path
 $script:RepoRoot = $repoRoot
 Import-Module $script:ModuleManifest -Force -ErrorAction Stop
+# The NuGet package folder (Pester's test project downloads other versions of the module's
+# dependencies there for the isolation scenario) and the built CLI, as the xunit runner passes them.
+$script:NuGetPackages = if ($env:EVALSIG_NUGET_PACKAGES) { $env:EVALSIG_NUGET_PACKAGES } elseif ($env:NUGET_PACKAGES) { $env:NUGET_PACKAGES } else { Join-Path $HOME '.nuget/packages' }
+$script:Configuration = if ($env:EVALSIG_CONFIGURATION) { $env:EVALSIG_CONFIGURATION } else { 'Release' }
+$script:CliDll = if ($env:EVALSIG_CLI) { $env:EVALSIG_CLI } else { Join-Path $repoRoot "src/EvalSig.Cli/bin/$script:Configuration/net8.0/evalsig.dll" }
+# Real pwsh for child processes: the one running these tests.
+$script:Pwsh = Join-Path $PSHOME ($IsWindows ? 'pwsh.exe' : 'pwsh')
+
+# Parses the key=value lines a scenario script prints.
+function ConvertFrom-KeyValueLines([string[]] $Lines) {
+    $h = @{}
+    foreach ($line in $Lines) {
+        $i = $line.IndexOf('=')
+        if ($i -gt 0) { $h[$line.Substring(0, $i)] = $line.Substring($i + 1) }
+    }
+    $h
+}
+
+# Runs real pwsh in a child process with these environment variables (restored afterwards) and this
+# working directory; returns its output lines and exit code.
+function Invoke-ChildPwsh([hashtable] $Environment = @{}, [string] $WorkingDirectory = $PWD, [string[]] $Arguments) {
+    $saved = @{}
+    foreach ($key in $Environment.Keys) {
+        $saved[$key] = [Environment]::GetEnvironmentVariable($key)
+        [Environment]::SetEnvironmentVariable($key, $Environment[$key])
+    }
+    Push-Location -LiteralPath $WorkingDirectory
+    try {
+        $output = @(& $script:Pwsh -NoProfile -NonInteractive @Arguments 2>&1 | ForEach-Object { "$_" })
+        [pscustomobject]@{ Output = $output; ExitCode = $LASTEXITCODE; Text = $output -join "`n" }
+    }
+    finally {
+        Pop-Location
+        foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
+    }
+}

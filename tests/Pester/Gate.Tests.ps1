@@ -107,7 +107,7 @@ Describe 'Compare-EvalRun' {
     It 'is two-sided by default and reports the paired Cohen''s d' {
         $x = Expected 'continuous-clustered'
         $cmp = Compare-EvalRun (Ref 'continuous-clustered' 'baseline.json') (Ref 'continuous-clustered' 'candidate.json') -Method PairedT -NoCluster
-        $cmp | Should -BeOfType 'EvalSig.Core.Gating.RunComparison'
+        $cmp | Should -BeOfType ([EvalSig.Core.Gating.RunComparison])
         [math]::Abs($cmp.Comparison.PValue - $x.paired_t.p_two_sided) | Should -BeLessOrEqual 1e-12
         $d = $x.delta / ($x.paired_t.se * [math]::Sqrt($x.n_pairs))
         [math]::Abs($cmp.CohensD - $d) | Should -BeLessOrEqual 1e-9

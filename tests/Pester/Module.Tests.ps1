@@ -32,7 +32,9 @@ Describe 'EvalSig module' {
     }
 
     It 'shows the markdown examples in Get-Help -Examples' {
-        (Get-Help Import-RunFrame -Examples).examples.example.code | Should -Match ([regex]::Escape('Import-RunFrame ./runs/baseline.json'))
+        $code = @((Get-Help Import-RunFrame -Examples).examples.example.code)
+        $code.Count | Should -BeGreaterThan 1
+        $code | Where-Object { $_ -match [regex]::Escape('Import-RunFrame ./runs/baseline.json') } | Should -Not -BeNullOrEmpty
     }
 
     It 'ships native SQLite for five platforms and no copy of PowerShell' {
@@ -46,9 +48,40 @@ Describe 'EvalSig module' {
         Join-Path $ModuleDirectory 'Dependencies/System.Management.Automation.dll' | Should -Not -Exist
     }
 
-    It 'loads Core and its dependencies in its own load context' {
+    It 'loads its own types in the default load context and third-party libraries in its own' {
         $frame = Import-RunFrame (Join-Path $ReferenceRoot 'tiny/baseline.json')
-        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($frame.GetType().Assembly).Name | Should -Be 'EvalSig'
+        $frame | Export-RunFrame (Join-Path $TestDrive 'alc.parquet')
+        [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($frame.GetType().Assembly).Name | Should -Be 'Default'
+        $contexts = @{}
+        [System.AppDomain]::CurrentDomain.GetAssemblies() | ForEach-Object { $contexts[$_.GetName().Name] = [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name }
+        $contexts['EvalSig.Core'] | Should -Be 'Default'
+        $contexts['EvalSig.PowerShell'] | Should -Be 'Default'
+        $contexts['EvalSig.Bridge'] | Should -Be 'EvalSig'
+        $contexts['Parquet'] | Should -Be 'EvalSig'
+    }
+
+    It 'imports, gates, writes Parquet and queries its SQLite index after other versions of its dependencies were loaded' {
+        $out = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Scenarios/DependencyIsolation.ps1') `
+            -NuGetPackages $NuGetPackages -Manifest $ModuleManifest -ReferenceDirectory $ReferenceRoot -Work $TestDrive 2>&1
+        $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
+        $r = ConvertFrom-KeyValueLines $out
+        $r.otherMathNet | Should -Be '4.15.0.0'
+        $r.otherSqliteAssembly | Should -Be '8.0.30.0'
+        $r.otherSqliteVersion | Should -Match '^3\.'
+        $r.gateIsTyped | Should -Be 'True'
+        $r.gateVerdict | Should -BeIn 'ALLOW', 'REJECT', 'INCONCLUSIVE'
+        $r.parquetCount | Should -Be '13'
+        $r.indexedQuery | Should -Be '1'
+        $r.chainValid | Should -Be 'True'
+        # name@version:context for every copy loaded: both versions side by side, each in its context.
+        $contexts = $r.contexts -split ','
+        foreach ($expected in @(
+                '^EvalSig\.Core@[^:]+:Default$', '^EvalSig\.PowerShell@[^:]+:Default$', '^EvalSig\.Bridge@[^:]+:EvalSig$',
+                '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
+                '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
+                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$')) {
+            @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
+        }
     }
 
     It 'imports by name from a PSModulePath entry' {
@@ -56,7 +89,7 @@ Describe 'EvalSig module' {
         $target = Join-Path $root "EvalSig/$(Split-Path $ModuleDirectory -Leaf)"
         New-Item -ItemType Directory -Path $target -Force | Out-Null
         Copy-Item -Path (Join-Path $ModuleDirectory '*') -Destination $target -Recurse
-        $base = pwsh -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$root' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module EvalSig -ErrorAction Stop; (Get-Module EvalSig).ModuleBase"
+        $base = & $Pwsh -NoProfile -NonInteractive -Command "`$env:PSModulePath = '$root' + [IO.Path]::PathSeparator + `$env:PSModulePath; Import-Module EvalSig -ErrorAction Stop; (Get-Module EvalSig).ModuleBase"
         $LASTEXITCODE | Should -Be 0
         $base | Should -Be (Resolve-Path $target).Path
     }

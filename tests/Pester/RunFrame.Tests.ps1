@@ -7,7 +7,7 @@ BeforeAll {
 Describe 'Import-RunFrame' {
     It 'reads a reference RunFrame v1 JSON into a typed frame' {
         $f = Import-RunFrame -Path $TinyBaseline
-        $f | Should -BeOfType 'EvalSig.Core.RunFrames.RunFrame'
+        $f | Should -BeOfType ([EvalSig.Core.RunFrames.RunFrame])
         $f.RunId | Should -Be 'tiny-base'
         $f.ModelId | Should -Be 'model-a'
         $f.TaskId | Should -Be 'ref-task'

@@ -10,7 +10,7 @@ Describe 'Save-EvalRun' {
             Save-EvalRun -Root $root -Project mmlu-pro
         $history = Get-EvalHistory -Root $root -Project mmlu-pro
         $history.Count | Should -Be 2
-        $history[0] | Should -BeOfType 'EvalSig.Core.RunStore.StoredRun'
+        $history[0] | Should -BeOfType ([EvalSig.Core.RunStore.StoredRun])
         $cand = $history | Where-Object RunId -EQ 'binary-unclustered-cand'
         $cand.Verdict | Should -Be 'ALLOW'
         $cand.ParentRunId | Should -Be 'binary-unclustered-base'
