@@ -133,17 +133,41 @@ public class GateCommandTests
         var other = t.Write("other.csv", "item_id,score\nx1,1\nx2,0\n");
         var r = PowerShellHost.Run("Invoke-EvalGate $b $c", new() { ["b"] = Ref("tiny", "baseline.json"), ["c"] = other });
         Assert.Empty(r.Output);
-        var e = Assert.Single(r.Errors);
+        Assert.Empty(r.Errors);
+        var e = r.Terminating!; // a gate that cannot compare stops the script (fail closed)
         Assert.Equal("NoOverlappingItems,EvalSig.Commands.InvokeEvalGateCommand", e.FullyQualifiedErrorId);
         Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
     }
 
     [Fact]
-    public void InvokeEvalGate_MissingBaselineFile_IsRunFrameNotFound()
+    public void InvokeEvalGate_MissingBaselineFile_IsExactlyOneRunFrameNotFound()
     {
         var r = PowerShellHost.Run("Invoke-EvalGate /nonexistent/base.json $c", new() { ["c"] = Ref("tiny", "candidate.json") });
         Assert.Empty(r.Output);
-        Assert.Contains("RunFrameNotFound,EvalSig.Commands.InvokeEvalGateCommand", r.ErrorIds);
+        Assert.Equal(new[] { "RunFrameNotFound,EvalSig.Commands.InvokeEvalGateCommand" }, r.ErrorIds);
+    }
+
+    [Theory]
+    [InlineData("Invoke-EvalGate")]
+    [InlineData("Compare-EvalRun")]
+    public void RunPair_MissingCandidate_StopsTheScript_EvenWithoutStopPreference(string cmdlet)
+    {
+        // A statement-terminating error would let the script go on to `exit $report.ExitCode` with
+        // $report = $null: exit 0, "ship". The gate must end the script instead (fail closed).
+        var r = PowerShellHost.Run($"$report = {cmdlet} $b /nonexistent/cand.json -ErrorAction SilentlyContinue\n'went on'", new() { ["b"] = Ref("tiny", "baseline.json") });
+        Assert.DoesNotContain(r.Output, o => o.ToString() == "went on");
+        Assert.Equal(new[] { $"RunFrameNotFound,EvalSig.Commands.{cmdlet.Replace("-", string.Empty, StringComparison.Ordinal)}Command" }, r.ErrorIds);
+    }
+
+    [Fact]
+    public void InvokeEvalGate_Failure_IsCatchableByItsExceptionType()
+    {
+        var r = PowerShellHost.Run("""
+            try { Invoke-EvalGate $b /nonexistent/cand.json }
+            catch [EvalSig.Core.Diagnostics.EvalSigException] { $_.Exception.Error.ToString(); $_.FullyQualifiedErrorId }
+            """, new() { ["b"] = Ref("tiny", "baseline.json") });
+        r.ShouldSucceed();
+        Assert.Equal(new[] { "RunFrameNotFound", "RunFrameNotFound,EvalSig.Commands.InvokeEvalGateCommand" }, r.Output.Select(o => o.ToString()));
     }
 
     [Fact]

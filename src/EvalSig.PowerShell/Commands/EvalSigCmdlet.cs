@@ -28,6 +28,35 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
 
     protected override void StopProcessing() => _cancel.Cancel();
 
+    /// <summary>
+    /// True for cmdlets whose failure must stop the calling script (the release gate). PowerShell
+    /// makes a cmdlet's terminating error end only the statement, so a script without
+    /// <c>$ErrorActionPreference = 'Stop'</c> would carry on with <c>$report = $null</c>, and
+    /// <c>exit $report.ExitCode</c> would exit 0 - "ship". Such cmdlets end the script the way a
+    /// <c>throw</c> statement does; try/catch and trap still catch the error, with its own id.
+    /// </summary>
+    protected virtual bool FailClosed => false;
+
+    /// <summary>Stops the command (and, when <see cref="FailClosed"/>, the script) with this error.</summary>
+    protected void Terminate(ErrorRecord record)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        if (FailClosed)
+        {
+            // Thrown past the engine, the record is not decorated the way ThrowTerminatingError
+            // decorates it: qualify its id with the command's type ("RunFrameNotFound,EvalSig.Commands.
+            // InvokeEvalGateCommand", as for every other EvalSig error) and name the cmdlet in the view.
+            var qualified = new ErrorRecord(record.Exception, record.FullyQualifiedErrorId + "," + GetType().FullName, record.CategoryInfo.Category, record.TargetObject)
+            {
+                ErrorDetails = record.ErrorDetails,
+            };
+            qualified.CategoryInfo.Activity = MyInvocation.MyCommand.Name;
+            throw new FailClosedException(qualified);
+        }
+
+        ThrowTerminatingError(record);
+    }
+
     /// <summary>Runs Core work; EvalSig errors are written (or thrown, when terminating) as ErrorRecords.</summary>
     protected bool Try(Action action, bool terminating = false)
     {
@@ -41,7 +70,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
             var record = ToErrorRecord(ex);
             if (terminating)
             {
-                ThrowTerminatingError(record);
+                Terminate(record);
             }
 
             WriteError(record);
@@ -173,9 +202,11 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
 
     /// <summary>
     /// A RunFrame parameter may hold a RunFrame or a path (string or FileInfo); a path is read
-    /// (and fully validated) here. Null when reading failed (the error was written).
+    /// (and fully validated) here. A run that cannot be read stops the command with one terminating
+    /// error carrying the specific id (RunFrameNotFound, RunFrameInvalid...): a comparison without
+    /// one of its runs must never look like a result (fail closed).
     /// </summary>
-    protected RunFrame? ResolveRunFrame(object? input, string parameterName)
+    protected RunFrame ResolveRunFrame(object? input, string parameterName)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
@@ -197,33 +228,21 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
 
                 if (files.Length != 1)
                 {
-                    WriteError(Error(EvalSigError.RunFrameNotFound, EvalSigErrorKind.ObjectNotFound, files.Length == 0 ? $"The {parameterName} RunFrame file '{path}' does not exist." : $"-{parameterName} '{path}' matches {files.Length} files; give exactly one.", path));
-                    return null;
+                    Terminate(Error(EvalSigError.RunFrameNotFound, EvalSigErrorKind.ObjectNotFound, files.Length == 0 ? $"The {parameterName} RunFrame file '{path}' does not exist." : $"-{parameterName} '{path}' matches {files.Length} files; give exactly one.", path));
                 }
 
                 return ReadFrame(files[0]);
             default:
-                ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame) or the path of a RunFrame file, not {value?.GetType().Name ?? "null"}.", value));
-                return null;
+                Terminate(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame) or the path of a RunFrame file, not {value?.GetType().Name ?? "null"}.", value));
+                return null!; // not reached: ThrowTerminatingError throws
         }
     }
 
-    /// <summary>The baseline of a run-pair cmdlet: read once in BeginProcessing, terminating when unreadable.</summary>
-    protected RunFrame ResolveBaseline(object? baseline)
-    {
-        var frame = ResolveRunFrame(baseline, "Baseline");
-        if (frame is null)
-        {
-            ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidData, "The baseline could not be read; see the previous error.", baseline));
-        }
-
-        return frame!;
-    }
-
-    private RunFrame? ReadFrame(string path)
+    private RunFrame ReadFrame(string path)
     {
         RunFrame? frame = null;
-        return Try(() => frame = RunFrameFile.Read(path, null, Cancellation)) ? frame : null;
+        Try(() => frame = RunFrameFile.Read(path, null, Cancellation), terminating: true);
+        return frame!;
     }
 
     /// <summary>

@@ -77,11 +77,6 @@ public sealed class MeasureEvalPowerCommand : EvalSigCmdlet
         Try(options.Validate, terminating: true);
         var baseline = ResolveRunFrame(Baseline, nameof(Baseline));
         var candidate = ResolveRunFrame(Candidate, nameof(Candidate));
-        if (baseline is null || candidate is null)
-        {
-            return;
-        }
-
         if (Try(() => estimate = PowerAnalysis.FromRuns(baseline, candidate, options, TargetMde, Cancellation)))
         {
             WriteObject(estimate);

@@ -15,6 +15,9 @@ public abstract class RunPairCmdlet : EvalSigCmdlet
 {
     private RunFrame? _baseline;
 
+    /// <summary>A gate or comparison that could not run must stop the script: see <see cref="EvalSigCmdlet.FailClosed"/>.</summary>
+    protected override bool FailClosed => true;
+
     /// <summary>A RunFrame or the path of a RunFrame file.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
@@ -64,22 +67,19 @@ public abstract class RunPairCmdlet : EvalSigCmdlet
     protected void Begin(Action validate)
     {
         Try(validate, terminating: true);
-        _baseline = ResolveBaseline(Baseline);
+        _baseline = ResolveRunFrame(Baseline, nameof(Baseline));
     }
 
-    /// <summary>Compares the baseline with this record's candidate, with progress; writes the result.</summary>
+    /// <summary>
+    /// Compares the baseline with this record's candidate, with progress; writes the result. Any
+    /// failure (an unreadable candidate, no shared items...) is terminating: a release gate that
+    /// could not compare must stop the script, not leave it without a report (fail closed).
+    /// </summary>
     protected void CompareCandidate<T>(string activity, Func<RunFrame, RunFrame, IProgress<double>, CancellationToken, T> work)
     {
         var candidate = ResolveRunFrame(Candidate, nameof(Candidate));
-        if (candidate is null)
-        {
-            return;
-        }
-
         T? result = default;
-        if (Try(() => result = RunWithProgress($"{activity} {candidate.RunId}", (p, c) => work(_baseline!, candidate, p, c))))
-        {
-            WriteObject(result);
-        }
+        Try(() => result = RunWithProgress($"{activity} {candidate.RunId}", (p, c) => work(_baseline!, candidate, p, c)), terminating: true);
+        WriteObject(result);
     }
 }
