@@ -99,7 +99,7 @@ public static class RunFrameFile
                 RunFrameParquet.Write(frame, stream, cancel);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(format), format, "Choose Json, Jsonl, Csv or Parquet.");
+                throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"RunFrames are written as Json, Jsonl, Csv or Parquet; {format} is an input format only.", format);
         }
     }
 

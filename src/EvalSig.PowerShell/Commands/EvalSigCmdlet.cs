@@ -81,7 +81,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. Each path that is missing
     /// or not on the file system gets its own non-terminating error.
     /// </summary>
-    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, EvalSigError notFound)
+    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, EvalSigError notFound, bool allowDirectories = false)
     {
         foreach (var p in paths)
         {
@@ -97,7 +97,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
                         continue;
                     }
 
-                    if (!System.IO.File.Exists(full))
+                    if (!System.IO.File.Exists(full) && !(allowDirectories && System.IO.Directory.Exists(full)))
                     {
                         WriteError(Error(notFound, EvalSigErrorKind.ObjectNotFound, $"The file '{full}' does not exist.", p));
                         continue;
@@ -172,18 +172,22 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// A RunFrame parameter may hold a RunFrame or a path (string or FileInfo); a path is read
-    /// (and fully validated) here. Null when reading failed (the error was written).
+    /// A RunFrame parameter may hold a RunFrame, a path (string, FileInfo, or DirectoryInfo for a HELM
+    /// run folder) or RunFrame text (a string starting with { or [, as Get-Content -Raw gives); a path
+    /// or text is read (and fully validated) here. Null when reading failed (the error was written).
     /// </summary>
-    protected RunFrame? ResolveRunFrame(object? input, string parameterName)
+    protected RunFrame? ResolveRunFrame(object? input, string parameterName, RunFrameReadOptions options)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
         {
             case RunFrame frame:
                 return frame;
-            case FileInfo file:
-                return ReadFrame(file.FullName);
+            case FileSystemInfo file:
+                return ReadFrame(file.FullName, options);
+            case string text when RunFrameFile.LooksLikeContent(text):
+                RunFrame? fromText = null;
+                return Try(() => fromText = RunFrameFile.ReadText(text, options, Cancellation)) ? fromText : null;
             case string path:
                 string[] files;
                 try
@@ -201,17 +205,17 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
                     return null;
                 }
 
-                return ReadFrame(files[0]);
+                return ReadFrame(files[0], options);
             default:
-                ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame) or the path of a RunFrame file, not {value?.GetType().Name ?? "null"}.", value));
+                ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame), the path of a RunFrame file, tool log or HELM run folder, or RunFrame JSON text, not {value?.GetType().Name ?? "null"}.", value));
                 return null;
         }
     }
 
     /// <summary>The baseline of a run-pair cmdlet: read once in BeginProcessing, terminating when unreadable.</summary>
-    protected RunFrame ResolveBaseline(object? baseline)
+    protected RunFrame ResolveBaseline(object? baseline, RunFrameReadOptions options)
     {
-        var frame = ResolveRunFrame(baseline, "Baseline");
+        var frame = ResolveRunFrame(baseline, "Baseline", options);
         if (frame is null)
         {
             ThrowTerminatingError(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidData, "The baseline could not be read; see the previous error.", baseline));
@@ -220,10 +224,10 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         return frame!;
     }
 
-    private RunFrame? ReadFrame(string path)
+    private RunFrame? ReadFrame(string path, RunFrameReadOptions options)
     {
         RunFrame? frame = null;
-        return Try(() => frame = RunFrameFile.Read(path, null, Cancellation)) ? frame : null;
+        return Try(() => frame = RunFrameFile.Read(path, options, Cancellation)) ? frame : null;
     }
 
     /// <summary>

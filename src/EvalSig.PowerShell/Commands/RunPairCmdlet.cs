@@ -11,16 +11,16 @@ namespace EvalSig.Commands;
 /// Cmdlets that compare a baseline with candidates (Invoke-EvalGate, Compare-EvalRun): the run pair
 /// and the inference parameters, the baseline read once, each piped candidate compared in turn.
 /// </summary>
-public abstract class RunPairCmdlet : EvalSigCmdlet
+public abstract class RunPairCmdlet : RunFrameInputCmdlet
 {
     private RunFrame? _baseline;
 
-    /// <summary>A RunFrame or the path of a RunFrame file.</summary>
+    /// <summary>A RunFrame, the path of a RunFrame file, tool log or HELM run folder, or RunFrame JSON text.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public object? Baseline { get; set; }
 
-    /// <summary>A RunFrame or a path; may come from the pipeline.</summary>
+    /// <summary>As the baseline; may come from the pipeline (RunFrames, paths, or JSON text from Get-Content -Raw).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNull]
     public object? Candidate { get; set; }
@@ -64,7 +64,7 @@ public abstract class RunPairCmdlet : EvalSigCmdlet
     protected void Begin(Action validate)
     {
         Try(validate, terminating: true);
-        _baseline = ResolveBaseline(Baseline);
+        _baseline = ResolveBaseline(Baseline, ReadOptions());
     }
 
     /// <summary>Compares the baseline with this record's candidate, with progress; writes the result.</summary>
