@@ -17,13 +17,14 @@ namespace EvalSig.Cli;
 /// <summary>The command tree. Each action binds options, calls one Core entry point and prints.</summary>
 internal static class Commands
 {
-    public static RootCommand Build(TextWriter stdout)
+    public static RootCommand Build(TextWriter stdout, TextWriter? stderr = null)
     {
         var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
         root.Subcommands.Add(Gate(stdout));
         root.Subcommands.Add(Compare(stdout));
         root.Subcommands.Add(Mde(stdout));
         root.Subcommands.Add(Doctor(stdout));
+        root.Subcommands.Add(WatchCommand.Build(stdout, stderr ?? Console.Error));
         root.Subcommands.Add(Version(stdout));
         root.Subcommands.Add(AuditCommands.Build(stdout));
         root.Subcommands.Add(StoreCommands.History(stdout));

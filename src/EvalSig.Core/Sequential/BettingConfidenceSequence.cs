@@ -161,8 +161,22 @@ internal sealed class BettingConfidenceSequence : ConfidenceSequence
         }
 
         // Running intersection of the intervals: the lower bound never falls, the upper never rises.
+        // A threshold point is exact, so once it is excluded the bound is at least the threshold
+        // (the grid alone would report it one step conservatively).
         _lowerX = Math.Max(_lowerX, LowerNow());
         _upperX = Math.Min(_upperX, UpperNow());
+        for (var j = 0; j < _maxLogPlus.Length; j++)
+        {
+            if (_maxLogPlus[j] >= _logLower)
+            {
+                _lowerX = Math.Max(_lowerX, _m[_grid + j]);
+            }
+
+            if (_maxLogMinus[j] >= _logUpper)
+            {
+                _upperX = Math.Min(_upperX, _m[_grid + j]);
+            }
+        }
     }
 
     public override double PAbove(int threshold) => Math.Min(1, Math.Exp(-_maxLogPlus[threshold]));

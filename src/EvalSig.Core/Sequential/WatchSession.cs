@@ -248,7 +248,7 @@ public sealed class WatchSession
             Statistic = double.NaN,
             CiLower = _cs.Lower,
             CiUpper = _cs.Upper,
-            CiLevel = 1 - _lowerAlpha - _upperAlpha,
+            CiLevel = Math.Round(1 - _lowerAlpha - _upperAlpha, 12),
             OneSidedLower = _cs.Lower,
             PValue = p,
             Significant = p < _options.Alpha && (_options.Alternative != Alternative.Greater || mean > 0),
@@ -278,7 +278,7 @@ public sealed class WatchSession
             Alpha = _options.Alpha,
             Decision = _options.Decision,
             Margin = _options.Margin,
-            Suggestion = Suggest(decided, reason),
+            Suggestion = Suggest(reason),
             BaselineRunId = _baseline.RunId,
             CandidateRunId = CandidateRunId,
             EvaluatedAt = IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
@@ -312,7 +312,7 @@ public sealed class WatchSession
             return;
         }
 
-        if (_cs.PAbove(ThresholdMinDelta) <= _lowerAlpha && (_options.MinDelta > 0 || _cs.PAbove(ThresholdZero) <= _lowerAlpha))
+        if (_cs.PAbove(ThresholdMinDelta) <= _lowerAlpha)
         {
             (_verdict, _reason) = (GateVerdict.ALLOW, GateReason.Improved);
         }
@@ -326,13 +326,13 @@ public sealed class WatchSession
         }
     }
 
-    private string? Suggest(bool decided, GateReason reason) => reason switch
+    private string? Suggest(GateReason reason) => reason switch
     {
         GateReason.StreamEnded => Invariant($"The stream ended after {_cs.Count} observation(s) before the sequence decided at alpha {_options.Alpha:G3}: let the evaluation run on, or gate the complete runs (Invoke-EvalGate / evalsig gate)."),
         GateReason.Regressed => "The candidate is worse than the baseline: the upper bound of the sequence is below 0.",
         GateReason.BelowMinDelta => Invariant($"Any improvement is smaller than min-delta {_options.MinDelta:G6}: the upper bound of the sequence is below it."),
         GateReason.Inferior => Invariant($"The candidate is worse than the baseline by more than the margin {_options.Margin:G6}."),
-        _ => decided ? null : null,
+        _ => null,
     };
 
     /// <summary>Dense cluster index per baseline epoch-0 item, or null for an item-level watch.</summary>
