@@ -220,7 +220,8 @@ public class HarnessReaderTests
         Assert.Equal(new[] { 0.0, 0.0 }, gemini.Scores);
         Assert.Equal("google/gemini-1.5-pro-001", gemini.ModelId);
         Assert.Equal("bbq:subject=all,method=multiple_choice_joint", gemini.TaskId);
-        Assert.Equal("bbq:subject=all,method=multiple_choice_joint,model=google_gemini-1.5-pro-001", gemini.RunId);
+        Assert.Equal("bbq_subject_all_method_multiple_choice_joint_model_google_gemini-1.5-pro-001", gemini.RunId);
+        Assert.Contains(gemini.Provenance!.Notes, n => n.Contains("'bbq:subject=all,method=multiple_choice_joint,model=google_gemini-1.5-pro-001'", StringComparison.Ordinal));
         Assert.Equal("test", gemini.GetItem(0).Metadata["split"]);
         Assert.Equal(RunFrameFormat.Helm, gemini.Provenance!.Format);
 

@@ -112,7 +112,13 @@ internal static class HelmRun
 
         var spec = ReadRunSpec(folder, notes);
         var instances = ReadInstances(folder, notes);
-        b.Header = new RunFrameHeader(spec.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)), spec.Model ?? "unknown", spec.Task ?? "unknown", stat ?? "unknown", null, null, null);
+        var runId = StorableId(spec.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)));
+        if (spec.Name is not null && runId != spec.Name)
+        {
+            notes.Add("run id is the HELM run name '" + spec.Name + "' with characters other than letters, digits, '.', '_' and '-' replaced by '_', so the run store can keep it");
+        }
+
+        b.Header = new RunFrameHeader(runId, spec.Model ?? "unknown", spec.Task ?? "unknown", stat ?? "unknown", null, null, null);
         if (stat is null || perturbationMissing)
         {
             b.ItemsFieldMissing = true;
@@ -172,13 +178,28 @@ internal static class HelmRun
         }
 
         b.Header = new RunFrameHeader(
-            spec.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(folder)),
+            runId,
             spec.Model ?? "unknown",
             spec.Task ?? "unknown",
             o.Perturbation is null ? stat : stat + "/" + o.Perturbation,
             null,
             null,
             null);
+    }
+
+    /// <summary>HELM names runs 'scenario:key=value,model=org_name'; run-store ids allow letters, digits, '.', '_' and '-'.</summary>
+    internal static string StorableId(string name)
+    {
+        var chars = name.ToCharArray();
+        for (var i = 0; i < chars.Length; i++)
+        {
+            if (!(char.IsAsciiLetterOrDigit(chars[i]) || chars[i] is '.' or '_' or '-'))
+            {
+                chars[i] = '_';
+            }
+        }
+
+        return new string(chars).Replace("..", "._", StringComparison.Ordinal);
     }
 
     private static JsonDocument? ParseFile(string path, RunFrameBuilder b)
