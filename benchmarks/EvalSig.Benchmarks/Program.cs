@@ -20,6 +20,11 @@ internal static class Program
             return WatchStudy.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "time-watch")
+        {
+            return WatchTiming.Run(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "time-read")
         {
             return PeakMemory.TimeRead(args[1..]);

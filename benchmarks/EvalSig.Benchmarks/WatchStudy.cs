@@ -41,3 +41,43 @@ internal static class WatchStudy
         return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
     }
 }
+
+/// <summary><c>-- time-watch [n]</c>: one watch of an n-item null stream, timed in phases (a quick check, not a benchmark).</summary>
+internal static class WatchTiming
+{
+    public static int Run(string[] args)
+    {
+        var n = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 1_000_000;
+        var ids = new string[n];
+        var scores = new double[n];
+        var rng = new Random(11);
+        for (var i = 0; i < n; i++)
+        {
+            ids[i] = "q" + i.ToString(CultureInfo.InvariantCulture);
+            scores[i] = rng.NextDouble() < 0.6 ? 1 : 0;
+        }
+
+        var baseline = EvalSig.Core.RunFrames.RunFrame.Create("b", "m", "t", "acc", ids, scores);
+        foreach (var kind in new[] { EvalSig.Core.Sequential.SequenceKind.Betting, EvalSig.Core.Sequential.SequenceKind.Asymptotic })
+        {
+            var before = GC.GetTotalMemory(true);
+            var sw = Stopwatch.StartNew();
+            var session = new EvalSig.Core.Sequential.WatchSession(baseline, new EvalSig.Core.Sequential.WatchOptions { Sequence = kind });
+            var setup = sw.Elapsed;
+            var r2 = new Random(12);
+            for (var i = 0; i < n; i++)
+            {
+                if (session.Observe(ids[i], r2.NextDouble() < 0.6 ? 1 : 0))
+                {
+                    break;
+                }
+            }
+
+            var total = sw.Elapsed;
+            var after = GC.GetTotalMemory(false);
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{kind}: index the baseline {setup.TotalMilliseconds:0} ms, {session.ItemsRead:N0} items {(total - setup).TotalMilliseconds:0} ms ({(total - setup).TotalMilliseconds * 1e6 / Math.Max(1, session.ItemsRead):0} ns/item), memory held {(after - before) / 1e6:0.0} MB; {session.Finish()}"));
+        }
+
+        return 0;
+    }
+}
