@@ -46,7 +46,7 @@ internal static class Commands
 
         public Option<double> Power { get; } = new("--power") { Description = "Power for the minimum detectable effect, in (0, 1).", DefaultValueFactory = _ => 0.8 };
 
-        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", DefaultValueFactory = _ => "auto" };
+        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, or the unpaired welch_t and newcombe.", DefaultValueFactory = _ => "auto" };
 
         public Option<string?> Cluster { get; } = new("--cluster") { Description = "Cluster key: cluster_id, an item-metadata key or a CSV/Parquet column (clusters are used by default when present)." };
 
