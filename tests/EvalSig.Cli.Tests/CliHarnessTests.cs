@@ -2,19 +2,37 @@ using System;
 using System.IO;
 using System.Linq;
 using System.Text.Json;
+using EvalSig.Testing;
 using Xunit;
 
 namespace EvalSig.Cli.Tests;
 
 /// <summary>The CLI on real logs of lm-evaluation-harness, Inspect and HELM, and on standard input and pipes.</summary>
-public class CliHarnessTests
+public sealed class CliHarnessTests : IDisposable
 {
     private static readonly string Neg1604 = Cli.Harness("lm-eval", "negotiationtom-qwen3-8b", "samples_negotiationtom_intention_2026-07-08T16-04-34.219874.jsonl");
     private static readonly string Neg1815 = Cli.Harness("lm-eval", "negotiationtom-qwen3-8b", "samples_negotiationtom_intention_2026-07-08T18-15-33.115417.jsonl");
-    private static readonly string PopularityEval = Cli.Harness("inspect", "2025-02-11T15-18-04-05-00_popularity_mj7khqpMM4GBCfVQozKgzB.eval");
     private static readonly string PopularityJson = Cli.Harness("inspect", "2025-05-12T20-28-13-04-00_popularity.json");
+    private static readonly string LogFormatsJson = Cli.Harness("inspect", "log_formats.json");
     private static readonly string BbqGemini = Cli.Harness("helm", "bbq_google_gemini-1.5-pro-001");
-    private static readonly string BbqQwen = Cli.Harness("helm", "bbq_qwen_qwen2-72b-instruct");
+    private static readonly string RedTeamQwen = Cli.Harness("helm", "anthropic_red_team_qwen_qwen2-72b-instruct");
+    private static readonly string RedTeamLlama = Cli.Harness("helm", "anthropic_red_team_meta_llama-3-70b");
+
+    // No .eval log is committed: .eval containers are built at test time from the real JSON log of the same
+    // run, in inspect_ai's EvalRecorder layout (tests/Shared/Harness/InspectEvalLog.cs).
+    private readonly string _evalDir = Directory.CreateTempSubdirectory("evalsig-cli-eval-").FullName;
+
+    public CliHarnessTests()
+    {
+        PopularityEval = InspectEvalLog.WriteFromJson(PopularityJson, Path.Combine(_evalDir, "popularity.eval"));
+        LogFormatsEval = InspectEvalLog.WriteFromJson(LogFormatsJson, Path.Combine(_evalDir, "log_formats.eval"));
+    }
+
+    private string PopularityEval { get; }
+
+    private string LogFormatsEval { get; }
+
+    public void Dispose() => Directory.Delete(_evalDir, true);
 
     [Fact]
     public void Gate_BetweenTwoLmEvalRuns_EndToEnd()
@@ -43,24 +61,30 @@ public class CliHarnessTests
     [Fact]
     public void Gate_BetweenTwoInspectLogs_EvalAndJson_EndToEnd()
     {
-        var r = Cli.Run("gate", PopularityEval, PopularityJson, "--json");
+        // Two real runs of the popularity task: log_formats (sample 1 graded I) as a .eval, popularity (1 C, 2 C, 3 I) as JSON.
+        var r = Cli.Run("gate", LogFormatsEval, PopularityJson, "--json");
         var root = JsonDocument.Parse(r.Stdout).RootElement;
         Assert.Equal(root.GetProperty("exit_code").GetInt32(), r.ExitCode);
+        Assert.Equal("BpiPFmbVcMCRUAXv8ovCTx", root.GetProperty("baseline_run_id").GetString());
         var c = root.GetProperty("comparison");
-        Assert.Equal(3, c.GetProperty("n_pairs").GetInt32());
-        Assert.Equal(7, c.GetProperty("only_in_baseline").GetInt32());
+        Assert.Equal(1, c.GetProperty("n_pairs").GetInt32());
+        Assert.Equal(0, c.GetProperty("only_in_baseline").GetInt32());
+        Assert.Equal(2, c.GetProperty("only_in_candidate").GetInt32());
+        Assert.Equal(1.0, c.GetProperty("delta").GetDouble());
     }
 
     [Fact]
     public void Gate_BetweenTwoHelmRuns_NeedsAStat_ThenDecides()
     {
-        var bad = Cli.Run("gate", BbqGemini, BbqQwen);
+        var bad = Cli.Run("gate", RedTeamQwen, RedTeamLlama);
         Assert.Equal(65, bad.ExitCode);
         Assert.Contains("error RunFrameInvalid", bad.Stderr, StringComparison.Ordinal);
         Assert.Contains("choose one with -Stat or --stat", bad.Stderr, StringComparison.Ordinal);
-        var r = Cli.Run("gate", BbqGemini, BbqQwen, "--stat", "exact_match", "--json");
+
+        // art_score: qwen 1.0 and 1.0, llama 1.0 and 0.75 on the same two instances.
+        var r = Cli.Run("gate", RedTeamQwen, RedTeamLlama, "--stat", "art_score", "--json");
         var c = JsonDocument.Parse(r.Stdout).RootElement.GetProperty("comparison");
-        Assert.Equal(1.0, c.GetProperty("delta").GetDouble());
+        Assert.Equal(-0.125, c.GetProperty("delta").GetDouble(), 12);
         Assert.Equal(2, c.GetProperty("n_pairs").GetInt32());
         Assert.Equal(JsonDocument.Parse(r.Stdout).RootElement.GetProperty("exit_code").GetInt32(), r.ExitCode);
     }
@@ -76,8 +100,8 @@ public class CliHarnessTests
         var polymer = Cli.Run("doctor", Cli.Harness("lm-eval", "polymer-gpt-4o-mini", "samples_polymer_tg_prediction_2025-06-30T19-40-09.461247.jsonl"));
         Assert.Equal(65, polymer.ExitCode);
         Assert.Contains("(17 problems)", polymer.Stdout, StringComparison.Ordinal);
-        Assert.Equal(0, Cli.Run("doctor", PopularityEval, PopularityJson).ExitCode);
-        Assert.Equal(0, Cli.Run("doctor", BbqGemini, BbqQwen, "--stat", "exact_match").ExitCode);
+        Assert.Equal(0, Cli.Run("doctor", PopularityEval, PopularityJson, LogFormatsEval).ExitCode);
+        Assert.Equal(0, Cli.Run("doctor", RedTeamQwen, RedTeamLlama, "--stat", "art_score").ExitCode);
     }
 
     [Fact]
@@ -141,13 +165,13 @@ public class CliHarnessTests
         try
         {
             // Files are saved one by one: the Inspect log (scorer match) is stored, then the HELM run has no stat 'match'.
-            var r = Cli.Run("store", "save", PopularityEval, BbqQwen, "--scorer", "match", "--root", dir, "--project", "p");
+            var r = Cli.Run("store", "save", PopularityEval, BbqGemini, "--scorer", "match", "--root", dir, "--project", "p");
             Assert.Equal(65, r.ExitCode);
             Assert.StartsWith("saved", r.Stdout, StringComparison.Ordinal);
             Assert.Contains("no stat 'match'", r.Stderr, StringComparison.Ordinal);
-            var again = Cli.Run("store", "save", PopularityEval, BbqQwen, "--root", dir, "--project", "p", "--stat", "exact_match");
+            var again = Cli.Run("store", "save", PopularityEval, BbqGemini, "--root", dir, "--project", "p", "--stat", "exact_match");
             Assert.Equal(65, again.ExitCode);
-            var ok = Cli.Run("store", "save", BbqQwen, "--root", dir, "--project", "p", "--stat", "exact_match");
+            var ok = Cli.Run("store", "save", BbqGemini, "--root", dir, "--project", "p", "--stat", "exact_match");
             Assert.Equal(0, ok.ExitCode);
             Assert.StartsWith("saved", ok.Stdout, StringComparison.Ordinal);
         }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.RunFrames;
+using EvalSig.Testing;
 using Xunit;
 
 namespace EvalSig.Core.Tests;
@@ -16,12 +17,11 @@ public class HarnessReaderTests
     private static readonly string Negotiation1815 = HarnessData.Path("lm-eval", "negotiationtom-qwen3-8b", "samples_negotiationtom_intention_2026-07-08T18-15-33.115417.jsonl");
     private static readonly string TruthfulQa = HarnessData.Path("lm-eval", "truthfulqa-gpt-neo-125m", "samples_truthfulqa_gen_2025-05-31T14-30-51.983293.jsonl");
     private static readonly string Polymer = HarnessData.Path("lm-eval", "polymer-gpt-4o-mini", "samples_polymer_tg_prediction_2025-06-30T19-40-09.461247.jsonl");
-    private static readonly string PopularityScored = HarnessData.Path("inspect", "2025-02-11T15-18-04-05-00_popularity_mj7khqpMM4GBCfVQozKgzB.eval");
-    private static readonly string PopularityUnscored = HarnessData.Path("inspect", "2025-02-11T15-17-00-05-00_popularity_dPiJifoWeEQBrfWsAopzWr.eval");
     private static readonly string PopularityJson = HarnessData.Path("inspect", "2025-05-12T20-28-13-04-00_popularity.json");
+    private static readonly string LogFormatsJson = HarnessData.Path("inspect", "log_formats.json");
     private static readonly string BbqGemini = HarnessData.Path("helm", "bbq_google_gemini-1.5-pro-001");
-    private static readonly string BbqQwen = HarnessData.Path("helm", "bbq_qwen_qwen2-72b-instruct");
     private static readonly string RedTeamQwen = HarnessData.Path("helm", "anthropic_red_team_qwen_qwen2-72b-instruct");
+    private static readonly string RedTeamLlama = HarnessData.Path("helm", "anthropic_red_team_meta_llama-3-70b");
 
     [Fact]
     public void LmEval_Negotiation_ReadsTheOnlyPerItemMetric_WithRunFieldsFromResults()
@@ -105,41 +105,71 @@ public class HarnessReaderTests
         Assert.Equal("exact_match,strict-match", f.MetricName);
     }
 
+    // No .eval log is committed (a binary zip): the .eval tests build the container at test time from the real
+    // JSON log of the same run, in inspect_ai's EvalRecorder layout (tests/Shared/Harness/InspectEvalLog.cs).
     [Fact]
-    public void Inspect_EvalLog_TenSamples_LetterGradesAsValueToFloat()
+    public void Inspect_EvalLog_BuiltFromTheRealJsonLog_LetterGradesAsValueToFloat()
     {
-        var f = RunFrameFile.Read(PopularityScored);
-        Assert.Equal(10, f.Count);
-        Assert.Equal(0.8, f.MeanScore, 12);
-        Assert.Equal(new[] { "3", "7" }, f.Items.Where(i => i.Score == 0).Select(i => i.ItemId).Order(StringComparer.Ordinal));
+        using var scratch = new Scratch();
+        var f = RunFrameFile.Read(InspectEvalLog.WriteFromJson(PopularityJson, scratch.File("popularity.eval")));
+        Assert.Equal(new[] { "1", "2", "3" }, f.ItemIds);
+        Assert.Equal(new[] { 1.0, 1.0, 0.0 }, f.Scores);
         Assert.All(f.ItemEpochs, e => Assert.Equal(0, e));
+        Assert.Equal("VnKtvCqGnnegLQ7qSBFDzx", f.RunId);
         Assert.Equal("openai/gpt-4o-mini", f.ModelId);
         Assert.Equal("popularity", f.TaskId);
         Assert.Equal("match", f.MetricName);
-        Assert.Equal("0.3.58.dev16+g6a87748b", f.Provenance!.ToolVersion);
+        Assert.Equal("0.3.95.dev16+g6527d0861", f.Provenance!.ToolVersion);
         Assert.Equal(RunFrameFormat.Inspect, f.Provenance.Format);
-        Assert.Equal(0.8860552919198255, f.Items.Single(i => i.ItemId == "1").Metadata["label_confidence"]);
+        Assert.Contains("log status is 'cancelled', not 'success': only the samples it holds are read", f.Provenance.Notes);
+        Assert.Contains("Inspect log format version 2", f.Provenance.Notes);
+    }
+
+    [Fact]
+    public void Inspect_SampleMetadata_ScalarFieldsAreItemMetadata_NestedOnesAreLeftOut()
+    {
+        using var scratch = new Scratch();
+        var f = RunFrameFile.Read(InspectEvalLog.WriteFromJson(PopularityJson, scratch.File("popularity.eval")));
+        Assert.Equal(new object?[] { 0.8860552919198255, 0.9271239981649271, 0.8858943501974486 }, f.Items.Select(i => i.Metadata["label_confidence"]));
+        Assert.False(f.GetItem(0).Metadata.ContainsKey("nested"));
+        Assert.Equal(f.Items.Select(i => i.Metadata["label_confidence"]), RunFrameFile.Read(PopularityJson).Items.Select(i => i.Metadata["label_confidence"]));
     }
 
     [Fact]
     public void Inspect_UnscoredLog_SaysToScoreItFirst()
     {
-        var ex = Assert.Throws<RunFrameInvalidException>(() => RunFrameFile.Read(PopularityUnscored));
+        // No real unscored log is in reach: the real log with its scores and results taken out by the test,
+        // which is what 'inspect eval --no-score' writes (samples without scores, no results).
+        var node = JsonNode.Parse(File.ReadAllText(PopularityJson))!.AsObject();
+        node.Remove("results");
+        node.Remove("reductions");
+        foreach (var s in node["samples"]!.AsArray())
+        {
+            s!.AsObject().Remove("scores");
+        }
+
+        using var scratch = new Scratch();
+        var path = scratch.File("unscored.eval");
+        File.WriteAllBytes(path, InspectEvalLog.FromJson(node.ToJsonString()));
+        var ex = Assert.Throws<RunFrameInvalidException>(() => RunFrameFile.Read(path));
         Assert.Contains("the log has no scores (it was run without scoring); score it with 'inspect score' first", ex.Message, StringComparison.Ordinal);
     }
 
     [Fact]
     public void Inspect_JsonAndEvalOfTheSameLog_GiveTheSameFrame()
     {
-        var fromJson = RunFrameFile.Read(HarnessData.Path("inspect", "log_formats.json"));
-        var fromEval = RunFrameFile.Read(HarnessData.Path("inspect", "log_formats.eval"));
+        using var scratch = new Scratch();
+        var fromJson = RunFrameFile.Read(LogFormatsJson);
+        var fromEval = RunFrameFile.Read(InspectEvalLog.WriteFromJson(LogFormatsJson, scratch.File("log_formats.eval")));
         Assert.Equal(fromEval.ItemIds, fromJson.ItemIds);
         Assert.Equal(fromEval.Scores, fromJson.Scores);
         Assert.Equal(fromEval.RunId, fromJson.RunId);
         Assert.Equal(fromEval.ModelId, fromJson.ModelId);
         Assert.Equal(fromEval.Timestamp, fromJson.Timestamp);
         Assert.Equal(0.0, Assert.Single(fromJson.Scores));
+        Assert.Equal("BpiPFmbVcMCRUAXv8ovCTx", fromJson.RunId);
         Assert.Equal("ollama/llama3.1", fromJson.ModelId);
+        Assert.Equal("0.3.41.dev123+g9ad2119a.d20241015", fromEval.Provenance!.ToolVersion);
     }
 
     [Fact]
@@ -152,27 +182,42 @@ public class HarnessReaderTests
     }
 
     [Fact]
-    public void Inspect_Epochs_CountFromZero()
+    public void Inspect_UnfinishedEvalLog_IsReadFromTheJournal_AndSaysSo()
     {
-        var f = RunFrameFile.Read(HarnessData.Path("inspect", "log_streaming.eval"));
-        var byKey = f.Items.ToDictionary(i => (i.ItemId, i.Epoch), i => i.Score);
-        Assert.Equal(4, f.Count);
-        Assert.Equal(0.0, byKey[("1", 0)]);
-        Assert.Equal(1.0, byKey[("1", 1)]);
-        Assert.Equal(1.0, byKey[("2", 0)]);
-        Assert.Equal(1.0, byKey[("2", 1)]);
+        // While an evaluation runs, the .eval holds _journal/start.json, the flushed samples and their
+        // journal summaries, but no header.json: the run fields come from start.json.
+        using var scratch = new Scratch();
+        var f = RunFrameFile.Read(InspectEvalLog.WriteFromJson(PopularityJson, scratch.File("running.eval"), finished: false));
+        Assert.Equal(new[] { "1", "2", "3" }, f.ItemIds);
+        Assert.Equal(new[] { 1.0, 1.0, 0.0 }, f.Scores);
+        Assert.Equal("openai/gpt-4o-mini", f.ModelId);
+        Assert.Contains("the log has no header.json (the evaluation did not finish): run fields from _journal/start.json", f.Provenance!.Notes);
+        Assert.DoesNotContain(f.Provenance.Notes, n => n.StartsWith("log status", StringComparison.Ordinal));
     }
 
     [Fact]
-    public void Inspect_SampleMetadata_IsAClusterKey_AndFloatScoresOfVersion3Logs()
+    public void Inspect_Epochs_CountFromZero()
     {
-        var mmlu = RunFrameFile.Read(HarnessData.Path("inspect", "mmlu-summary-choices.eval"));
-        Assert.Equal("college_physics", Assert.Single(mmlu.Items).Metadata["subject"]);
-        Assert.Equal("choice", mmlu.MetricName);
-        var v3 = RunFrameFile.Read(HarnessData.Path("inspect", "log_message_deduplication.eval"));
-        Assert.Equal("0", Assert.Single(v3.ItemIds));
-        Assert.Equal("closeness_log", v3.MetricName);
-        Assert.Contains("Inspect log format version 3", v3.Provenance!.Notes);
+        // Both real logs have one epoch (epoch 1 in the log, epoch 0 in the RunFrame, pinned above). For a
+        // second epoch the test adds to the real log a copy of each sample with epoch 2 and the grade flipped.
+        var node = JsonNode.Parse(File.ReadAllText(PopularityJson))!.AsObject();
+        var samples = node["samples"]!.AsArray();
+        foreach (var s in samples.ToList())
+        {
+            var second = s!.DeepClone().AsObject();
+            second["epoch"] = 2;
+            second["scores"]!["match"]!["value"] = (string?)s["scores"]!["match"]!["value"] == "C" ? "I" : "C";
+            samples.Add(second);
+        }
+
+        using var scratch = new Scratch();
+        var path = scratch.File("epochs.eval");
+        File.WriteAllBytes(path, InspectEvalLog.FromJson(node.ToJsonString()));
+        var f = RunFrameFile.Read(path);
+        var byKey = f.Items.ToDictionary(i => (i.ItemId, i.Epoch), i => i.Score);
+        Assert.Equal(6, f.Count);
+        Assert.Equal(new[] { 1.0, 1.0, 0.0 }, new[] { byKey[("1", 0)], byKey[("2", 0)], byKey[("3", 0)] });
+        Assert.Equal(new[] { 0.0, 0.0, 1.0 }, new[] { byKey[("1", 1)], byKey[("2", 1)], byKey[("3", 1)] });
     }
 
     [Fact]
@@ -209,7 +254,7 @@ public class HarnessReaderTests
     }
 
     [Fact]
-    public void Helm_Bbq_ChosenStatPerInstance_WithSplitsAndRunSpec()
+    public void Helm_Bbq_ChosenStatPerInstance_WithSplits_AndNoRunSpec()
     {
         var ex = Assert.Throws<RunFrameInvalidException>(() => RunFrameFile.Read(BbqGemini));
         Assert.Contains("'exact_match', 'exact_match@5'", ex.Message, StringComparison.Ordinal);
@@ -218,16 +263,28 @@ public class HarnessReaderTests
         var gemini = RunFrameFile.Read(BbqGemini, new RunFrameReadOptions { Metric = "exact_match" });
         Assert.Equal(new[] { "id58485", "id58351" }, gemini.ItemIds);
         Assert.Equal(new[] { 0.0, 0.0 }, gemini.Scores);
-        Assert.Equal("google/gemini-1.5-pro-001", gemini.ModelId);
-        Assert.Equal("bbq:subject=all,method=multiple_choice_joint", gemini.TaskId);
-        Assert.Equal("bbq_subject_all_method_multiple_choice_joint_model_google_gemini-1.5-pro-001", gemini.RunId);
-        Assert.Contains(gemini.Provenance!.Notes, n => n.Contains("'bbq:subject=all,method=multiple_choice_joint,model=google_gemini-1.5-pro-001'", StringComparison.Ordinal));
         Assert.Equal("test", gemini.GetItem(0).Metadata["split"]);
         Assert.Equal(RunFrameFormat.Helm, gemini.Provenance!.Format);
 
-        var qwen = RunFrameFile.Read(Path.Combine(BbqQwen, "per_instance_stats.json"), new RunFrameReadOptions { Metric = "exact_match" });
-        Assert.Equal(new[] { 1.0, 1.0 }, qwen.Scores);
-        Assert.Equal(71.0, RunFrameFile.Read(BbqGemini, new RunFrameReadOptions { Metric = "num_prompt_tokens" }).Scores[0]);
+        // The folder has no run_spec.json (the index does not serve it): run id from the folder name, model and task unknown.
+        Assert.Equal("bbq_google_gemini-1.5-pro-001", gemini.RunId);
+        Assert.Equal("unknown", gemini.ModelId);
+        Assert.Equal("unknown", gemini.TaskId);
+        Assert.Contains("no run_spec.json: run id from the folder name, model 'unknown'", gemini.Provenance.Notes);
+        Assert.Equal(new[] { 71.0, 64.0 }, RunFrameFile.Read(Path.Combine(BbqGemini, "per_instance_stats.json"), new RunFrameReadOptions { Metric = "num_prompt_tokens" }).Scores);
+    }
+
+    [Fact]
+    public void Helm_RunSpec_GivesModelTaskAndRunName()
+    {
+        var llama = RunFrameFile.Read(RedTeamLlama, new RunFrameReadOptions { Metric = "art_score" });
+        Assert.Equal(new[] { "id10944", "id4449" }, llama.ItemIds);
+        Assert.Equal(new[] { 1.0, 0.75 }, llama.Scores);
+        Assert.Equal("meta/llama-3-70b", llama.ModelId);
+        Assert.Equal("anthropic_red_team", llama.TaskId);
+        Assert.Equal("anthropic_red_team_model_meta_llama-3-70b", llama.RunId);
+        Assert.Contains(llama.Provenance!.Notes, n => n.Contains("'anthropic_red_team:model=meta_llama-3-70b'", StringComparison.Ordinal));
+        Assert.Contains("no scenario_state.json or instances.json: splits are not available as metadata", llama.Provenance.Notes);
     }
 
     [Fact]
@@ -236,8 +293,10 @@ public class HarnessReaderTests
         var art = RunFrameFile.Read(RedTeamQwen, new RunFrameReadOptions { Metric = "art_score" });
         Assert.Equal(new[] { "id10944", "id4449" }, art.ItemIds);
         Assert.Equal(new[] { 1.0, 1.0 }, art.Scores);
+        Assert.Equal("test", art.GetItem(1).Metadata["split"]);
         var tokens = RunFrameFile.Read(RedTeamQwen, new RunFrameReadOptions { Metric = "num_prompt_tokens" });
         Assert.Equal(new[] { 4.0, 27.0 }, tokens.Scores);
+        Assert.Equal(new[] { 1.0, 0.5 }, RunFrameFile.Read(RedTeamLlama, new RunFrameReadOptions { Metric = "art_gpt_score" }).Scores);
     }
 
     [Fact]
@@ -277,7 +336,6 @@ public class HarnessReaderTests
     [Theory]
     [InlineData("lm-eval/negotiationtom-qwen3-8b/samples_negotiationtom_intention_2026-07-08T16-04-34.219874.jsonl", RunFrameFormat.LmEval)]
     [InlineData("inspect/2025-05-12T20-28-13-04-00_popularity.json", RunFrameFormat.Inspect)]
-    [InlineData("inspect/log_formats.eval", RunFrameFormat.Inspect)]
     public void Detection_FromContent_WorksOnAStreamWithoutAName(string relative, RunFrameFormat expected)
     {
         // An unseekable stream named "-" (no extension): the content alone decides.
@@ -285,6 +343,18 @@ public class HarnessReaderTests
         var f = RunFrameFile.Read(pipe, "-", new RunFrameReadOptions { Metric = expected == RunFrameFormat.LmEval ? "exact_match" : null });
         Assert.Equal(expected, f.Provenance!.Format);
         Assert.Equal("-", f.Provenance.Source);
+    }
+
+    [Fact]
+    public void Detection_AnEvalZipOnAnUnseekableStream_IsReadAsInspect()
+    {
+        // The .eval container built from the real log_formats.json, piped without a name.
+        using var pipe = new UnseekableStream(InspectEvalLog.FromJson(File.ReadAllText(LogFormatsJson)));
+        var f = RunFrameFile.Read(pipe, "-");
+        Assert.Equal(RunFrameFormat.Inspect, f.Provenance!.Format);
+        Assert.Equal("-", f.Provenance.Source);
+        Assert.Equal(new[] { "1" }, f.ItemIds);
+        Assert.Equal("BpiPFmbVcMCRUAXv8ovCTx", f.RunId);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.IO;
 using System.Linq;
+using System.Text.Json.Nodes;
+using EvalSig.Testing;
 using Xunit;
 
 namespace EvalSig.PowerShell.Tests;
@@ -14,15 +16,54 @@ public class HarnessCommandTests
     [Fact]
     public void ImportRunFrame_HelmFolder_WithStat()
     {
-        var r = PowerShellHost.Run("Import-RunFrame -LiteralPath $p -Stat exact_match | ForEach-Object { $_.Count; $_.ModelId; $_.Provenance.Tool }", new() { ["p"] = Harness("helm", "bbq_google_gemini-1.5-pro-001") });
+        var r = PowerShellHost.Run("Import-RunFrame -LiteralPath $p -Stat art_score | ForEach-Object { $_.Count; $_.ModelId; $_.MeanScore; $_.Provenance.Tool }", new() { ["p"] = Harness("helm", "anthropic_red_team_meta_llama-3-70b") });
         r.ShouldSucceed();
-        Assert.Equal(new object[] { 2, "google/gemini-1.5-pro-001", "HELM" }, r.Output.Select(o => o.BaseObject).ToArray());
+        Assert.Equal(new object[] { 2, "meta/llama-3-70b", 0.875, "HELM" }, r.Output.Select(o => o.BaseObject).ToArray());
+    }
+
+    [Fact]
+    public void ImportRunFrame_InspectEvalLog_BuiltFromTheRealJsonLog()
+    {
+        // No .eval log is committed: the container is built from the real JSON log of the same run (tests/Shared/Harness).
+        var dir = Directory.CreateTempSubdirectory("evalsig-ps-eval-").FullName;
+        try
+        {
+            var eval = InspectEvalLog.WriteFromJson(Harness("inspect", "2025-05-12T20-28-13-04-00_popularity.json"), Path.Combine(dir, "popularity.eval"));
+            var r = PowerShellHost.Run("Import-RunFrame -LiteralPath $p -Scorer match | ForEach-Object { $_.Count; $_.RunId; $_.Provenance.ToolVersion }", new() { ["p"] = eval });
+            r.ShouldSucceed();
+            Assert.Equal(new object[] { 3, "VnKtvCqGnnegLQ7qSBFDzx", "0.3.95.dev16+g6527d0861" }, r.Output.Select(o => o.BaseObject).ToArray());
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]
     public void ImportRunFrame_InspectLogWithoutScores_IsRunFrameInvalid()
     {
-        var r = PowerShellHost.Run("Import-RunFrame $p", new() { ["p"] = Harness("inspect", "2025-02-11T15-17-00-05-00_popularity_dPiJifoWeEQBrfWsAopzWr.eval") });
+        // The real popularity log with its scores and results taken out by the test (as 'inspect eval --no-score' writes it), as a .eval.
+        var node = JsonNode.Parse(File.ReadAllText(Harness("inspect", "2025-05-12T20-28-13-04-00_popularity.json")))!.AsObject();
+        node.Remove("results");
+        node.Remove("reductions");
+        foreach (var s in node["samples"]!.AsArray())
+        {
+            s!.AsObject().Remove("scores");
+        }
+
+        var dir = Directory.CreateTempSubdirectory("evalsig-ps-eval-").FullName;
+        var path = Path.Combine(dir, "unscored.eval");
+        File.WriteAllBytes(path, InspectEvalLog.FromJson(node.ToJsonString()));
+        PsResult r;
+        try
+        {
+            r = PowerShellHost.Run("Import-RunFrame $p", new() { ["p"] = path });
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+
         Assert.Empty(r.Output);
         Assert.Equal("RunFrameInvalid,EvalSig.Commands.ImportRunFrameCommand", Assert.Single(r.ErrorIds));
         Assert.Contains("score it with 'inspect score' first", r.ErrorText, System.StringComparison.Ordinal);

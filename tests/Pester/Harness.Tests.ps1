@@ -6,22 +6,34 @@ BeforeAll {
     $script:Neg1604 = Join-Path $Harness 'lm-eval/negotiationtom-qwen3-8b/samples_negotiationtom_intention_2026-07-08T16-04-34.219874.jsonl'
     $script:Neg1815 = Join-Path $Harness 'lm-eval/negotiationtom-qwen3-8b/samples_negotiationtom_intention_2026-07-08T18-15-33.115417.jsonl'
     $script:Truthful = Join-Path $Harness 'lm-eval/truthfulqa-gpt-neo-125m/samples_truthfulqa_gen_2025-05-31T14-30-51.983293.jsonl'
-    $script:PopEval = Join-Path $Harness 'inspect/2025-02-11T15-18-04-05-00_popularity_mj7khqpMM4GBCfVQozKgzB.eval'
     $script:PopJson = Join-Path $Harness 'inspect/2025-05-12T20-28-13-04-00_popularity.json'
+    $script:LogFormatsJson = Join-Path $Harness 'inspect/log_formats.json'
     $script:BbqGemini = Join-Path $Harness 'helm/bbq_google_gemini-1.5-pro-001'
-    $script:BbqQwen = Join-Path $Harness 'helm/bbq_qwen_qwen2-72b-instruct'
+    $script:RedTeamQwen = Join-Path $Harness 'helm/anthropic_red_team_qwen_qwen2-72b-instruct'
+    $script:RedTeamLlama = Join-Path $Harness 'helm/anthropic_red_team_meta_llama-3-70b'
     $script:Examples = Join-Path $RepoRoot 'examples'
+
+    # No .eval log is committed: the .eval containers are built here from the real JSON log of the same run,
+    # in inspect_ai's EvalRecorder layout (New-InspectEvalLog in Common.ps1, tests/Shared/Harness/InspectEvalLog.cs).
+    $script:EvalDir = New-Item -ItemType Directory -Path (Join-Path ([System.IO.Path]::GetTempPath()) ('evalsig-pester-eval-' + [guid]::NewGuid()))
+    $script:PopEval = New-InspectEvalLog $PopJson (Join-Path $EvalDir 'popularity.eval')
+    $script:LogFormatsEval = New-InspectEvalLog $LogFormatsJson (Join-Path $EvalDir 'log_formats.eval')
+}
+
+AfterAll {
+    Remove-Item -LiteralPath $EvalDir -Recurse -Force
 }
 
 Describe 'Import-RunFrame' {
     It 'reads <Name> with its tool and version in the provenance' -ForEach @(
         @{ Name = 'lm-eval samples'; File = 'lm-eval/negotiationtom-qwen3-8b/samples_negotiationtom_intention_2026-07-08T16-04-34.219874.jsonl'; Extra = @{}; Count = 20; Mean = 0.2; Tool = 'lm-evaluation-harness'; Version = '0.4.13.dev0' }
-        @{ Name = 'an Inspect .eval log'; File = 'inspect/2025-02-11T15-18-04-05-00_popularity_mj7khqpMM4GBCfVQozKgzB.eval'; Extra = @{}; Count = 10; Mean = 0.8; Tool = 'Inspect'; Version = '0.3.58.dev16+g6a87748b' }
+        @{ Name = 'an Inspect .eval log (built from the real JSON log)'; File = 'popularity.eval'; Extra = @{}; Count = 3; Mean = 2 / 3; Tool = 'Inspect'; Version = '0.3.95.dev16+g6527d0861' }
         @{ Name = 'an Inspect .json log'; File = 'inspect/2025-05-12T20-28-13-04-00_popularity.json'; Extra = @{}; Count = 3; Mean = 2 / 3; Tool = 'Inspect'; Version = '0.3.95.dev16+g6527d0861' }
-        @{ Name = 'a HELM run folder'; File = 'helm/bbq_qwen_qwen2-72b-instruct'; Extra = @{ Stat = 'exact_match' }; Count = 2; Mean = 1.0; Tool = 'HELM'; Version = $null }
+        @{ Name = 'a HELM run folder'; File = 'helm/anthropic_red_team_meta_llama-3-70b'; Extra = @{ Stat = 'art_score' }; Count = 2; Mean = 0.875; Tool = 'HELM'; Version = $null }
     ) {
         $extra = $Extra
-        $f = Import-RunFrame -LiteralPath (Join-Path $Harness $File) @extra
+        $path = if ($File -like '*.eval') { Join-Path $EvalDir $File } else { Join-Path $Harness $File }
+        $f = Import-RunFrame -LiteralPath $path @extra
         $f.Count | Should -Be $Count
         $f.MeanScore | Should -BeGreaterOrEqual ($Mean - 1e-12)
         $f.MeanScore | Should -BeLessOrEqual ($Mean + 1e-12)
@@ -35,6 +47,13 @@ Describe 'Import-RunFrame' {
         Import-RunFrame $Truthful -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].Exception.Message | Should -Match "per-item metrics 'bleu_max', 'bleu_acc'.*choose one with -Metric"
         (Import-RunFrame $Truthful -Metric bleu_acc).MeanScore | Should -Be 0.5
+    }
+
+    It 'reads an unfinished .eval log (journal only) with a note' {
+        $running = New-InspectEvalLog $PopJson (Join-Path $EvalDir 'running.eval') -Unfinished
+        $f = Import-RunFrame -LiteralPath $running
+        $f.Count | Should -Be 3
+        $f.Provenance.Notes | Should -Contain 'the log has no header.json (the evaluation did not finish): run fields from _journal/start.json'
     }
 
     It 'takes -Scorer and -Stat as aliases of -Metric' {
@@ -61,15 +80,17 @@ Describe 'Invoke-EvalGate' {
     }
 
     It 'gates between two real HELM runs with -Stat' {
-        $r = Invoke-EvalGate $BbqGemini $BbqQwen -Stat exact_match
+        $r = Invoke-EvalGate $RedTeamQwen $RedTeamLlama -Stat art_score
         $r.Comparison.NPairs | Should -Be 2
-        $r.Comparison.Delta | Should -Be 1
+        $r.Comparison.Delta | Should -Be -0.125
     }
 
-    It 'gates between an Inspect .eval log and an Inspect .json log' {
-        $r = Invoke-EvalGate $PopEval $PopJson
-        $r.Comparison.NPairs | Should -Be 3
-        $r.Comparison.OnlyInBaseline | Should -Be 7
+    It 'gates between an Inspect .eval log and an Inspect .json log of another run' {
+        $r = Invoke-EvalGate $LogFormatsEval $PopJson
+        $r.Comparison.NPairs | Should -Be 1
+        $r.Comparison.OnlyInBaseline | Should -Be 0
+        $r.Comparison.OnlyInCandidate | Should -Be 2
+        $r.Comparison.Delta | Should -Be 1
     }
 
     It 'accepts RunFrame JSON text piped from Get-Content -Raw' {
@@ -79,10 +100,10 @@ Describe 'Invoke-EvalGate' {
     }
 
     It 'says a comparison of runs without shared items is unpaired' {
-        $r = Invoke-EvalGate $PopEval $BbqQwen -Stat match -ErrorAction SilentlyContinue
+        $r = Invoke-EvalGate $PopEval $BbqGemini -Stat match -ErrorAction SilentlyContinue
         $r | Should -BeNullOrEmpty
         $inspect = Import-RunFrame $PopEval
-        $helm = Import-RunFrame $BbqQwen -Stat exact_match
+        $helm = Import-RunFrame $BbqGemini -Stat exact_match
         $u = Invoke-EvalGate $inspect $helm
         $u.Comparison.Unpaired | Should -BeTrue
         $u.Comparison.Method | Should -Be 'newcombe'
@@ -94,7 +115,7 @@ Describe 'Save-EvalRun' {
         $root = Join-Path $TestDrive 'store'
         $s = Get-Item $PopEval | Save-EvalRun $root 'p' -PassThru
         $s.RunId | Should -Not -BeNullOrEmpty
-        (Import-EvalRun $root 'p' $s.RunId).Count | Should -Be 10
+        (Import-EvalRun $root 'p' $s.RunId).Count | Should -Be 3
     }
 }
 
