@@ -37,13 +37,14 @@
         'New-Article30Record'
         'New-AuditEnvelope'
         'Test-AuditEnvelope'
+        'Watch-EvalGate'
     )
     FunctionsToExport    = @()
     VariablesToExport    = @()
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('evaluation', 'llm', 'statistics', 'release-gate', 'audit', 'compliance', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('evaluation', 'llm', 'statistics', 'release-gate', 'audit', 'compliance', 'lm-evaluation-harness', 'inspect-ai', 'helm', 'sequential-testing', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/evalsig/evalsig'
             LicenseUri   = 'https://github.com/evalsig/evalsig/blob/main/LICENSE'
             ReleaseNotes = 'See https://github.com/evalsig/evalsig/blob/main/CHANGELOG.md'

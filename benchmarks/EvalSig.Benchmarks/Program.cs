@@ -4,7 +4,7 @@ namespace EvalSig.Benchmarks;
 
 /// <summary>
 /// <c>dotnet run -c Release --project benchmarks/EvalSig.Benchmarks -- --filter '*'</c>;
-/// figures go to docs/performance.md. <c>-- peak-memory</c> measures peak working set of one import.
+/// figures go to docs/performance.md. <c>-- peak-memory</c> measures peak working set of one import; <c>-- watch-simulation</c> runs the sequential watch's calibration study.
 /// </summary>
 internal static class Program
 {
@@ -13,6 +13,16 @@ internal static class Program
         if (args.Length > 0 && args[0] == "peak-memory")
         {
             return PeakMemory.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "watch-simulation")
+        {
+            return WatchStudy.Run(args[1..]);
+        }
+
+        if (args.Length > 0 && args[0] == "time-watch")
+        {
+            return WatchTiming.Run(args[1..]);
         }
 
         if (args.Length > 0 && args[0] == "time-read")

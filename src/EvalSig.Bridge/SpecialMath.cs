@@ -12,6 +12,9 @@ public static class SpecialMath
     /// <summary>Density of Student t with <paramref name="df"/> degrees of freedom at <paramref name="t"/>.</summary>
     public static double StudentTPdf(double t, double df) => StudentT.PDF(0, 1, df, t);
 
+    /// <summary>The complementary error function, accurate in the far tail.</summary>
+    public static double Erfc(double x) => SpecialFunctions.Erfc(x);
+
     /// <summary>P(Z &lt;= z) for the standard normal.</summary>
     public static double NormalCdf(double z) => Normal.CDF(0, 1, z);
 

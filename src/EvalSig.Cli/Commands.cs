@@ -17,13 +17,14 @@ namespace EvalSig.Cli;
 /// <summary>The command tree. Each action binds options, calls one Core entry point and prints.</summary>
 internal static class Commands
 {
-    public static RootCommand Build(TextWriter stdout)
+    public static RootCommand Build(TextWriter stdout, TextWriter? stderr = null)
     {
         var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
         root.Subcommands.Add(Gate(stdout));
         root.Subcommands.Add(Compare(stdout));
         root.Subcommands.Add(Mde(stdout));
         root.Subcommands.Add(Doctor(stdout));
+        root.Subcommands.Add(WatchCommand.Build(stdout, stderr ?? Console.Error));
         root.Subcommands.Add(Version(stdout));
         root.Subcommands.Add(AuditCommands.Build(stdout));
         root.Subcommands.Add(StoreCommands.History(stdout));
@@ -35,15 +36,17 @@ internal static class Commands
 
     private sealed class InferenceArgs
     {
-        public Argument<FileInfo> Baseline { get; } = new("baseline") { Description = "Baseline RunFrame file (JSON, JSONL, CSV or Parquet)." };
+        public Argument<string> Baseline { get; } = new("baseline") { Description = "Baseline: a RunFrame file (JSON, JSONL, CSV, Parquet), an lm-eval samples file, an Inspect log, a HELM run folder, or - for standard input." };
 
-        public Argument<FileInfo> Candidate { get; } = new("candidate") { Description = "Candidate RunFrame file." };
+        public Argument<string> Candidate { get; } = new("candidate") { Description = "Candidate, as the baseline (- for standard input)." };
+
+        public RunFrameArgs Input { get; } = new();
 
         public Option<double> Alpha { get; } = new("--alpha") { Description = "Significance level, in (0, 1).", DefaultValueFactory = _ => 0.05 };
 
         public Option<double> Power { get; } = new("--power") { Description = "Power for the minimum detectable effect, in (0, 1).", DefaultValueFactory = _ => 0.8 };
 
-        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", DefaultValueFactory = _ => "auto" };
+        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, or the unpaired welch_t and newcombe.", DefaultValueFactory = _ => "auto" };
 
         public Option<string?> Cluster { get; } = new("--cluster") { Description = "Cluster key: cluster_id, an item-metadata key or a CSV/Parquet column (clusters are used by default when present)." };
 
@@ -55,8 +58,6 @@ internal static class Commands
 
         public Option<long> Seed { get; } = new("--seed") { Description = "Seed for resampling (identical results on any number of cores).", DefaultValueFactory = _ => 0 };
 
-        public Option<string?> Format { get; } = new("--format") { Description = "Force the input format: json, jsonl, csv or parquet." };
-
         public Option<bool> Json { get; } = new("--json") { Description = "Print the JSON report." };
 
         public Option<bool> Markdown { get; } = new("--markdown") { Description = "Print the Markdown report." };
@@ -65,10 +66,12 @@ internal static class Commands
         {
             c.Arguments.Add(Baseline);
             c.Arguments.Add(Candidate);
-            foreach (var o in new Option[] { Alpha, Power, Method, Cluster, NoCluster, Alternative, Resamples, Seed, Format, Json, Markdown })
+            foreach (var o in new Option[] { Alpha, Power, Method, Cluster, NoCluster, Alternative, Resamples, Seed, Json, Markdown })
             {
                 c.Options.Add(o);
             }
+
+            Input.AddTo(c);
         }
 
         public InferenceOptions Options(ParseResult p, Alternative fallback) => new()
@@ -85,8 +88,10 @@ internal static class Commands
 
         public (RunFrame Baseline, RunFrame Candidate) Read(ParseResult p)
         {
-            var o = new RunFrameReadOptions { Format = ParseFormat(p.GetValue(Format)) };
-            return (RunFrameFile.Read(p.GetValue(Baseline)!.FullName, o), RunFrameFile.Read(p.GetValue(Candidate)!.FullName, o));
+            var o = Input.Options(p);
+            var (b, c) = (p.GetValue(Baseline)!, p.GetValue(Candidate)!);
+            RunFrameArgs.OneStdin(b, c);
+            return (RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o));
         }
     }
 
@@ -167,8 +172,9 @@ internal static class Commands
 
     private static Command Mde(TextWriter stdout)
     {
-        var baseline = new Argument<FileInfo?>("baseline") { Description = "Baseline RunFrame (or give --std-dev and --n).", Arity = ArgumentArity.ZeroOrOne };
-        var candidate = new Argument<FileInfo?>("candidate") { Description = "Candidate RunFrame.", Arity = ArgumentArity.ZeroOrOne };
+        var baseline = new Argument<string?>("baseline") { Description = "Baseline RunFrame or tool log (or give --std-dev and --n).", Arity = ArgumentArity.ZeroOrOne };
+        var candidate = new Argument<string?>("candidate") { Description = "Candidate RunFrame or tool log.", Arity = ArgumentArity.ZeroOrOne };
+        var input = new RunFrameArgs();
         var sd = new Option<double?>("--std-dev") { Description = "Standard deviation of the paired differences." };
         var n = new Option<int?>("--n") { Description = "Number of paired items." };
         var icc = new Option<double>("--icc") { Description = "Intra-cluster correlation.", DefaultValueFactory = _ => 0 };
@@ -188,6 +194,8 @@ internal static class Commands
             cmd.Options.Add(o);
         }
 
+        input.AddTo(cmd);
+
         cmd.SetAction(p =>
         {
             var alt = ParseAlternative(p.GetValue(alternative)) ?? Alternative.Greater;
@@ -195,7 +203,9 @@ internal static class Commands
             if (p.GetValue(baseline) is { } b && p.GetValue(candidate) is { } c)
             {
                 var options = new InferenceOptions { Alpha = p.GetValue(alpha), Power = p.GetValue(power), Alternative = alt, ClusterKey = p.GetValue(cluster), NoCluster = p.GetValue(noCluster) };
-                estimate = PowerAnalysis.FromRuns(RunFrameFile.Read(b.FullName), RunFrameFile.Read(c.FullName), options, p.GetValue(target));
+                RunFrameArgs.OneStdin(b, c);
+                var o = input.Options(p);
+                estimate = PowerAnalysis.FromRuns(RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o), options, p.GetValue(target));
             }
             else if (p.GetValue(sd) is { } s && p.GetValue(n) is { } count)
             {
@@ -214,26 +224,28 @@ internal static class Commands
 
     private static Command Doctor(TextWriter stdout)
     {
-        var files = new Argument<FileInfo[]>("files") { Description = "RunFrame files to validate.", Arity = ArgumentArity.OneOrMore };
-        var format = new Option<string?>("--format") { Description = "Force the format: json, jsonl, csv or parquet." };
+        var files = new Argument<string[]>("files") { Description = "RunFrame files, tool logs or HELM run folders to validate (- for standard input).", Arity = ArgumentArity.OneOrMore };
+        var input = new RunFrameArgs();
         var cmd = new Command("doctor", "Validate RunFrame files and list every problem (exit 0 if all valid, 65 otherwise).");
         cmd.Arguments.Add(files);
-        cmd.Options.Add(format);
+        input.AddTo(cmd);
         cmd.SetAction(p =>
         {
-            var o = new RunFrameReadOptions { Format = ParseFormat(p.GetValue(format)) };
+            var o = input.Options(p);
             var bad = 0;
+            RunFrameArgs.OneStdin(p.GetValue(files)!);
             foreach (var f in p.GetValue(files)!)
             {
-                var problems = RunFrameFile.Validate(f.FullName, o);
+                var name = f == "-" ? "-" : Path.GetFullPath(f);
+                var problems = RunFrameArgs.Validate(f, o);
                 if (problems.Count == 0)
                 {
-                    stdout.WriteLine($"ok       {f.FullName}");
+                    stdout.WriteLine($"ok       {name}");
                     continue;
                 }
 
                 bad++;
-                stdout.WriteLine($"invalid  {f.FullName} ({problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")})");
+                stdout.WriteLine($"invalid  {name} ({problems.Count} problem{(problems.Count == 1 ? string.Empty : "s")})");
                 foreach (var problem in problems)
                 {
                     stdout.WriteLine("  " + problem);
@@ -315,9 +327,4 @@ internal static class Commands
         _ => throw new EvalSigException(EvalSigError.InvalidMethod, EvalSigErrorKind.InvalidArgument, $"Unknown decision '{s}': use superiority or non-inferiority."),
     };
 
-    private static RunFrameFormat ParseFormat(string? s) => s is null
-        ? RunFrameFormat.Auto
-        : Enum.TryParse<RunFrameFormat>(s, ignoreCase: true, out var f)
-            ? f
-            : throw new EvalSigException(EvalSigError.RunFrameFormatUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown format '{s}': use json, jsonl, csv or parquet.");
 }

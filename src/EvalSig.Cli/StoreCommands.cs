@@ -59,19 +59,23 @@ internal static class StoreCommands
         var root = new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true };
         var project = new Option<string>("--project") { Description = "The project.", Required = true };
 
-        var files = new Argument<FileInfo[]>("files") { Description = "RunFrame files to save.", Arity = ArgumentArity.OneOrMore };
+        var files = new Argument<string[]>("files") { Description = "RunFrame files, tool logs or HELM run folders to save (- for standard input).", Arity = ArgumentArity.OneOrMore };
+        var input = new RunFrameArgs();
         var force = new Option<bool>("--force") { Description = "Save a new version of a run id that exists with other content." };
         var save = new Command("save", "Save RunFrame files to the store.");
         save.Arguments.Add(files);
         save.Options.Add(root);
         save.Options.Add(project);
         save.Options.Add(force);
+        input.AddTo(save);
         save.SetAction(p =>
         {
             var s = new EvalRunStore(p.GetValue(root)!.FullName);
+            var o = input.Options(p);
+            RunFrameArgs.OneStdin(p.GetValue(files)!);
             foreach (var f in p.GetValue(files)!)
             {
-                var r = s.Save(p.GetValue(project)!, RunFrameFile.Read(f.FullName), p.GetValue(force));
+                var r = s.Save(p.GetValue(project)!, RunFrameArgs.Read(f, o), p.GetValue(force));
                 stdout.WriteLine($"{r.Outcome.ToString().ToLowerInvariant(),-10} {r.Run.RunId} -> {r.Run.Path}");
             }
 

@@ -18,6 +18,53 @@ internal static class Cli
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 
+    public static string Harness(params string[] parts) => Path.Combine(new[] { RepoRoot, "tests", "data", "harness" }.Concat(parts).ToArray());
+
+    /// <summary>Runs a bash script in which "$EVALSIG_DLL" is the built evalsig.dll (run it with dotnet).</summary>
+    public static CliResult Bash(string script)
+    {
+        var psi = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, WorkingDirectory = RepoRoot };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add(script);
+        psi.Environment["EVALSIG_DLL"] = Meta("CliDll");
+        return Finish(Process.Start(psi)!, null, "bash -c " + script);
+    }
+
+    /// <summary>Runs evalsig with text on its standard input (a pipe).</summary>
+    public static CliResult RunWithInput(string input, params string[] args)
+    {
+        var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(Meta("CliDll"));
+        foreach (var a in args)
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        return Finish(Process.Start(psi)!, input, string.Join(' ', args));
+    }
+
+    private static CliResult Finish(Process p, string? input, string what)
+    {
+        using (p)
+        {
+            var stdout = p.StandardOutput.ReadToEndAsync();
+            var stderr = p.StandardError.ReadToEndAsync();
+            if (input is not null)
+            {
+                p.StandardInput.Write(input);
+            }
+
+            p.StandardInput.Close();
+            if (!p.WaitForExit(TimeSpan.FromMinutes(2)))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException("evalsig did not finish: " + what);
+            }
+
+            return new CliResult(p.ExitCode, stdout.Result, stderr.Result);
+        }
+    }
+
     public static CliResult Run(params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")

@@ -111,7 +111,7 @@ public class CliTests
             Assert.Equal(65, r1.ExitCode);
             Assert.Contains("error RunFrameInvalid", r1.Stderr, StringComparison.Ordinal);
             Assert.Contains("item 0, field 'score'", r1.Stderr, StringComparison.Ordinal);
-            var r2 = Cli.Run("gate", Cli.Reference("tiny", "baseline.json"), other);
+            var r2 = Cli.Run("gate", Cli.Reference("tiny", "baseline.json"), other, "--method", "paired_t");
             Assert.Equal(65, r2.ExitCode);
             Assert.Contains("error NoOverlappingItems", r2.Stderr, StringComparison.Ordinal);
         }

@@ -164,10 +164,19 @@ public class GateTests
     }
 
     [Fact]
-    public void NoSharedItems_IsNoOverlappingItems_NotNaN()
+    public void NoSharedItems_WithAPairedMethod_IsNoOverlappingItems_NotNaN()
     {
-        var ex = Assert.Throws<EvalSigException>(() => Gate(Frame("b", new[] { 1.0, 0.0 }), Frame("c", new[] { 1.0, 0.0 }, prefix: "other")));
+        var ex = Assert.Throws<EvalSigException>(() => EvalGate.Decide(Frame("b", new[] { 1.0, 0.0 }), Frame("c", new[] { 1.0, 0.0 }, prefix: "other"), new GateOptions { Inference = new InferenceOptions { Method = InferenceMethod.PairedT, Alternative = Alternative.Greater } }));
         Assert.Equal(EvalSigError.NoOverlappingItems, ex.Error);
+    }
+
+    [Fact]
+    public void NoSharedItems_UnderAuto_IsAnUnpairedComparison()
+    {
+        var report = Gate(Frame("b", new[] { 1.0, 0.0 }), Frame("c", new[] { 1.0, 0.0 }, prefix: "other"));
+        Assert.True(report.Comparison.Unpaired);
+        Assert.Equal("newcombe", report.Comparison.Method);
+        Assert.Equal(GateVerdict.INCONCLUSIVE, report.Verdict);
     }
 
     [Fact]

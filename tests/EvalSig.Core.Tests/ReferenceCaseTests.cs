@@ -55,11 +55,12 @@ public class ReferenceCaseTests
             return;
         }
 
+        // Every shared file is here, byte for byte; the repository may hold reference values of its own beside them.
         var sharedFiles = Directory.GetFiles(shared, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(shared, f)).Order(StringComparer.Ordinal).ToArray();
-        var localFiles = Directory.GetFiles(local, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(local, f)).Order(StringComparer.Ordinal).ToArray();
-        Assert.Equal(sharedFiles, localFiles);
+        Assert.NotEmpty(sharedFiles);
         foreach (var f in sharedFiles)
         {
+            Assert.True(File.Exists(Path.Combine(local, f)), $"tests/data/reference/{f} is missing (it is in ../shared/reference)");
             Assert.True(File.ReadAllBytes(Path.Combine(shared, f)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(local, f))), $"tests/data/reference/{f} differs from ../shared/reference/{f}");
         }
     }

@@ -39,3 +39,9 @@ internal sealed class Scratch : IDisposable
         }
     }
 }
+
+/// <summary>Real evaluation-tool logs under tests/data/harness (sources in tests/data/README.md).</summary>
+internal static class HarnessData
+{
+    public static string Path(params string[] parts) => System.IO.Path.Combine(new[] { TestPaths.RepoRoot, "tests", "data", "harness" }.Concat(parts).ToArray());
+}

@@ -127,11 +127,11 @@ public class GateCommandTests
     }
 
     [Fact]
-    public void InvokeEvalGate_NoSharedItems_IsNoOverlappingItems()
+    public void InvokeEvalGate_NoSharedItems_WithAPairedMethod_IsNoOverlappingItems()
     {
         using var t = new TempDirectory();
         var other = t.Write("other.csv", "item_id,score\nx1,1\nx2,0\n");
-        var r = PowerShellHost.Run("Invoke-EvalGate $b $c", new() { ["b"] = Ref("tiny", "baseline.json"), ["c"] = other });
+        var r = PowerShellHost.Run("Invoke-EvalGate $b $c -Method PairedT", new() { ["b"] = Ref("tiny", "baseline.json"), ["c"] = other });
         Assert.Empty(r.Output);
         Assert.Empty(r.Errors);
         var e = r.Terminating!; // a gate that cannot compare stops the script (fail closed)

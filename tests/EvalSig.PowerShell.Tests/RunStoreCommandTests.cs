@@ -72,7 +72,8 @@ public class RunStoreCommandTests
     [InlineData("Get-EvalHistory $root nope", "RunNotFound,EvalSig.Commands.GetEvalHistoryCommand")]
     [InlineData("Get-EvalHistory $root p -Since 'soon'", "AuditQueryInvalid,EvalSig.Commands.GetEvalHistoryCommand")]
     [InlineData("Import-EvalRun $root p missing-run", "RunNotFound,EvalSig.Commands.ImportEvalRunCommand")]
-    [InlineData("'not a run' | Save-EvalRun $root p", "RunStoreInvalid,EvalSig.Commands.SaveEvalRunCommand")]
+    [InlineData("42 | Save-EvalRun $root p", "RunStoreInvalid,EvalSig.Commands.SaveEvalRunCommand")]
+    [InlineData("'no-such-run.json' | Save-EvalRun $root p", "RunFrameNotFound,EvalSig.Commands.SaveEvalRunCommand")]
     public void RunStore_BadInput_HasItsOwnErrorId(string script, string id)
     {
         using var t = new TempDirectory();

@@ -49,3 +49,19 @@ function Invoke-ChildPwsh([hashtable] $Environment = @{}, [string] $WorkingDirec
         foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
     }
 }
+
+# Builds an Inspect .eval log (zip) from the real Inspect .json log of the same run, in inspect_ai's
+# EvalRecorder layout; the layout lives once, in tests/Shared/Harness/InspectEvalLog.cs (also compiled
+# into the xunit projects). -Unfinished leaves out header.json, summaries.json and reductions.json, as
+# on disk while the evaluation is still running. Returns the path written.
+function New-InspectEvalLog {
+    param(
+        [Parameter(Mandatory)] [string] $JsonLog,
+        [Parameter(Mandatory)] [string] $Destination,
+        [switch] $Unfinished
+    )
+    if (-not ('EvalSig.Testing.InspectEvalLog' -as [type])) {
+        Add-Type -Path (Join-Path $script:RepoRoot 'tests/Shared/Harness/InspectEvalLog.cs')
+    }
+    [EvalSig.Testing.InspectEvalLog]::WriteFromJson($JsonLog, $Destination, -not $Unfinished)
+}

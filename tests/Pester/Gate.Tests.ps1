@@ -82,11 +82,20 @@ Describe 'Invoke-EvalGate' {
             Should -Throw -ErrorId "$Id,EvalSig.Commands.InvokeEvalGateCommand"
     }
 
-    It 'reports runs without shared items as NoOverlappingItems' {
+    It 'reports runs without shared items as NoOverlappingItems under a paired method' {
         $other = Join-Path $TestDrive 'other.csv'
         Set-Content -LiteralPath $other -Value "item_id,score`nx1,1`nx2,0"
-        { Invoke-EvalGate (Ref 'tiny' 'baseline.json') $other -ErrorAction Stop } |
+        { Invoke-EvalGate (Ref 'tiny' 'baseline.json') $other -Method PairedT -ErrorAction Stop } |
             Should -Throw -ErrorId 'NoOverlappingItems,EvalSig.Commands.InvokeEvalGateCommand'
+    }
+
+    It 'compares runs without shared items unpaired under Auto, and says so' {
+        $other = Join-Path $TestDrive 'other.csv'
+        Set-Content -LiteralPath $other -Value "item_id,score`nx1,1`nx2,0`nx3,1"
+        $r = Invoke-EvalGate (Ref 'tiny' 'baseline.json') $other
+        $r.Comparison.Unpaired | Should -BeTrue
+        $r.Comparison.Method | Should -Be 'welch_t'
+        $r.Comparison.Notes -join ' ' | Should -Match 'less powerful than a paired comparison'
     }
 
     It 'reports a missing baseline file as RunFrameNotFound' {

@@ -62,7 +62,8 @@ Describe 'Run store errors' {
         @{ Script = { Get-EvalHistory $Root nope -ErrorAction Stop }; Id = 'RunNotFound,EvalSig.Commands.GetEvalHistoryCommand' }
         @{ Script = { Get-EvalHistory $Root p -Since 'soon' -ErrorAction Stop }; Id = 'AuditQueryInvalid,EvalSig.Commands.GetEvalHistoryCommand' }
         @{ Script = { Import-EvalRun $Root p missing-run -ErrorAction Stop }; Id = 'RunNotFound,EvalSig.Commands.ImportEvalRunCommand' }
-        @{ Script = { 'not a run' | Save-EvalRun $Root p -ErrorAction Stop }; Id = 'RunStoreInvalid,EvalSig.Commands.SaveEvalRunCommand' }
+        @{ Script = { 42 | Save-EvalRun $Root p -ErrorAction Stop }; Id = 'RunStoreInvalid,EvalSig.Commands.SaveEvalRunCommand' }
+        @{ Script = { 'no-such-run.json' | Save-EvalRun $Root p -ErrorAction Stop }; Id = 'RunFrameNotFound,EvalSig.Commands.SaveEvalRunCommand' }
     ) {
         $Script | Should -Throw -ErrorId $Id
         Join-Path (Split-Path $Root -Parent) 'escape' | Should -Not -Exist

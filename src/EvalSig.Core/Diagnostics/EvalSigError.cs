@@ -53,6 +53,12 @@ public enum EvalSigError
     Article30Invalid,
     EnvelopeInvalid,
     EnvelopeInputMismatch,
+
+    // RunFrames from evaluation tools (added after the first release: names are a contract, so appended)
+    RunFrameUnsupported,
+
+    // Sequential watch
+    WatchInvalid,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

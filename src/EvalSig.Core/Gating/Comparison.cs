@@ -38,7 +38,7 @@ public sealed record Comparison
 
     public required int NClusters { get; init; }
 
-    /// <summary>EVALSIG method name: paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap.</summary>
+    /// <summary>EVALSIG method name: paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap; unpaired: welch_t, newcombe.</summary>
     public required string Method { get; init; }
 
     /// <summary>Minimum detectable effect at the requested power.</summary>
@@ -62,6 +62,15 @@ public sealed record Comparison
     public int? Resamples { get; init; }
 
     public long? Seed { get; init; }
+
+    /// <summary>True when the runs were compared as independent samples (no shared items, or an unpaired method asked for).</summary>
+    public bool Unpaired { get; init; }
+
+    /// <summary>Items at epoch 0 in the baseline (all of them are used by an unpaired comparison).</summary>
+    public int NBaseline { get; init; }
+
+    /// <summary>Items at epoch 0 in the candidate.</summary>
+    public int NCandidate { get; init; }
 
     public int OnlyInBaseline { get; init; }
 

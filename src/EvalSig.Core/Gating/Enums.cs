@@ -28,4 +28,10 @@ public enum InferenceMethod
     PairedBootstrap,
     PairedPermutation,
     ClusterBootstrap,
+
+    /// <summary>Unpaired: Welch's t on two independent samples (runs that share no items).</summary>
+    WelchT,
+
+    /// <summary>Unpaired: Newcombe's hybrid score (Wilson) interval for a difference of proportions, 0/1 scores.</summary>
+    Newcombe,
 }

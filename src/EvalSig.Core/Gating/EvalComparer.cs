@@ -23,7 +23,24 @@ public static class EvalComparer
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        paired = Pairing.Pair(baseline, candidate, options.ClusterKey, options.NoCluster);
+        if (options.Method is InferenceMethod.WelchT or InferenceMethod.Newcombe)
+        {
+            paired = Pairing.Unpaired(baseline, candidate, new System.Collections.Generic.List<string>());
+            return CompareUnpaired(paired, options, options.Method);
+        }
+
+        try
+        {
+            paired = Pairing.Pair(baseline, candidate, options.ClusterKey, options.NoCluster);
+        }
+        catch (EvalSigException ex) when (ex.Error == EvalSigError.NoOverlappingItems && options.Method == InferenceMethod.Auto)
+        {
+            // A benchmark revised between releases: no item in common, so the runs are two independent samples.
+            var why = new System.Collections.Generic.List<string> { Invariant($"auto: the runs share no item_id (baseline {baseline.RunId}, candidate {candidate.RunId}), so they are compared unpaired, as independent samples.") };
+            paired = Pairing.Unpaired(baseline, candidate, why);
+            return CompareUnpaired(paired, options, InferenceMethod.Auto);
+        }
+
         var notes = paired.Notes;
         var method = Choose(options.Method, paired, notes);
         var d = paired.Differences;
@@ -116,8 +133,70 @@ public static class EvalComparer
             McNemarC = c,
             Resamples = resamples,
             Seed = seed,
+            NBaseline = paired.Count + paired.OnlyInBaseline,
+            NCandidate = paired.Count + paired.OnlyInCandidate,
             OnlyInBaseline = paired.OnlyInBaseline,
             OnlyInCandidate = paired.OnlyInCandidate,
+            Notes = notes.AsReadOnly(),
+        };
+    }
+
+    /// <summary>Welch's t or Newcombe's interval on each run's epoch-0 scores.</summary>
+    private static Comparison CompareUnpaired(PairedRuns p, InferenceOptions options, InferenceMethod requested)
+    {
+        var notes = p.Notes;
+        var binary = McNemar.IsBinary(p.Baseline) && McNemar.IsBinary(p.Candidate);
+        if (requested == InferenceMethod.Newcombe && !binary)
+        {
+            throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "newcombe needs 0/1 scores in both runs; these runs have other scores. Use -Method WelchT (welch_t).", requested);
+        }
+
+        if (options.ClusterKey is not null || options.Method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap)
+        {
+            notes.Add("Unpaired methods treat items as independent: clusters are not used, so if items are clustered the standard error is understated.");
+        }
+
+        var method = requested == InferenceMethod.Auto ? (binary ? InferenceMethod.Newcombe : InferenceMethod.WelchT) : requested;
+        var (nb, nc) = (p.Baseline.Length, p.Candidate.Length);
+        var alpha = options.Alpha;
+        var alt = options.Alternative;
+        TestResult r;
+        if (method == InferenceMethod.Newcombe)
+        {
+            r = UnpairedTests.Newcombe(Summation.Sum(p.Baseline), nb, Summation.Sum(p.Candidate), nc, alpha, alt);
+            notes.Add(Invariant($"newcombe: hybrid score interval for the difference of proportions ({Summation.Sum(p.Candidate)}/{nc} - {Summation.Sum(p.Baseline)}/{nb}); p is the level at which the interval reaches 0."));
+        }
+        else
+        {
+            r = UnpairedTests.Welch(p.Baseline, p.Candidate, alpha, alt);
+        }
+
+        notes.Add(Invariant($"Unpaired comparison ({Name(method)}, {nb} baseline and {nc} candidate items): less powerful than a paired comparison of the same items, because the variation between items stays in the standard error. Score the same items in both runs to pair them."));
+        return new Comparison
+        {
+            Delta = r.Delta,
+            Se = r.Se,
+            Df = r.Df,
+            Statistic = r.Statistic,
+            CiLower = r.CiLower,
+            CiUpper = r.CiUpper,
+            CiLevel = 1 - alpha,
+            OneSidedLower = r.OneSidedLower,
+            PValue = r.PValue,
+            Significant = r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
+            NPairs = 0,
+            NClusters = 0,
+            Method = Name(method),
+            Mde = Mde(r.Se, alpha, options.Power, alt),
+            MdeSe = r.Se,
+            Alternative = alt,
+            Alpha = alpha,
+            Power = options.Power,
+            Unpaired = true,
+            NBaseline = nb,
+            NCandidate = nc,
+            OnlyInBaseline = nb,
+            OnlyInCandidate = nc,
             Notes = notes.AsReadOnly(),
         };
     }
@@ -145,6 +224,8 @@ public static class EvalComparer
         InferenceMethod.PairedBootstrap => "paired_bootstrap",
         InferenceMethod.PairedPermutation => "paired_permutation",
         InferenceMethod.ClusterBootstrap => "cluster_bootstrap",
+        InferenceMethod.WelchT => "welch_t",
+        InferenceMethod.Newcombe => "newcombe",
         _ => "auto",
     };
 
@@ -160,7 +241,7 @@ public static class EvalComparer
             }
         }
 
-        throw InferenceOptions.Invalid(EvalSigError.InvalidMethod, $"Unknown method '{name}'; use auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", name);
+        throw InferenceOptions.Invalid(EvalSigError.InvalidMethod, $"Unknown method '{name}'; use auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, welch_t or newcombe.", name);
     }
 
     private static InferenceMethod Choose(InferenceMethod requested, PairedRuns p, System.Collections.Generic.List<string> notes)

@@ -117,6 +117,14 @@ public static class EvalGate
 
     private static string SampleSizeAdvice(Comparison c, double target, string what)
     {
+        if (c.Unpaired)
+        {
+            var perRun = RequiredPairs(Math.Max(c.NBaseline, c.NCandidate), c.Mde, target);
+            return perRun is { } items
+                ? Invariant($"Not enough evidence either way: this unpaired comparison can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. To detect {target:G6} you need about {items} items in each run, or far fewer if both runs score the same items (paired).")
+                : Invariant($"Not enough evidence either way: this unpaired comparison can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. Set -MinDelta to the smallest improvement worth shipping, or score the same items in both runs.");
+        }
+
         var need = RequiredPairs(c.NPairs, c.Mde, target);
         return need is { } total
             ? Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. To detect {target:G6} you need about {total} paired items in total (now {c.NPairs}).")

@@ -124,6 +124,9 @@ public static class GateReportJson
             w.WriteNumber("seed", seed);
         }
 
+        w.WriteBoolean("paired", !c.Unpaired);
+        w.WriteNumber("n_baseline", c.NBaseline);
+        w.WriteNumber("n_candidate", c.NCandidate);
         w.WriteNumber("only_in_baseline", c.OnlyInBaseline);
         w.WriteNumber("only_in_candidate", c.OnlyInCandidate);
         w.WriteEndObject();

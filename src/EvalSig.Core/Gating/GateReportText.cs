@@ -94,7 +94,9 @@ public static class GateReportText
             ("p-value", $"{Num(c.PValue)} ({sided})"),
             ("MDE", $"{Num(c.Mde)} at {Percent(c.Power)} power"),
             (r.Decision == GateDecision.Superiority ? "Min delta" : "Margin", Num(r.Decision == GateDecision.Superiority ? r.MinDelta : r.Margin ?? double.NaN)),
-            ("Pairs", c.NPairs.ToString(Inv) + (c.OnlyInBaseline + c.OnlyInCandidate > 0 ? $" ({c.OnlyInBaseline} only in baseline, {c.OnlyInCandidate} only in candidate)" : string.Empty)),
+            ("Pairs", c.Unpaired
+                ? $"none: unpaired ({c.NBaseline} baseline items, {c.NCandidate} candidate items), less powerful than a paired comparison"
+                : c.NPairs.ToString(Inv) + (c.OnlyInBaseline + c.OnlyInCandidate > 0 ? $" ({c.OnlyInBaseline} only in baseline, {c.OnlyInCandidate} only in candidate)" : string.Empty)),
             ("Clusters", c.NClusters == 0 ? "none" : $"{c.NClusters} ('{c.ClusterKey}')"),
             ("Method", c.Method + (c.McNemarB is { } b ? $" (b = {b}, c = {c.McNemarC})" : string.Empty) + (c.Resamples is { } rs ? $" ({rs} resamples, seed {c.Seed})" : string.Empty)),
         };

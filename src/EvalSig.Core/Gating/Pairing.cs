@@ -34,6 +34,9 @@ internal sealed class PairedRuns
 
     public required List<string> Notes { get; init; }
 
+    /// <summary>True for an unpaired comparison: Baseline and Candidate hold each run's epoch-0 scores, Differences is empty.</summary>
+    public bool Unpaired { get; init; }
+
     public int Count => Differences.Length;
 }
 
@@ -280,6 +283,41 @@ internal static class Pairing
             JsonValueKind.Null => null,
             _ => v.GetRawText(),
         };
+    }
+
+    /// <summary>Each run's epoch-0 scores, for an unpaired comparison.</summary>
+    public static PairedRuns Unpaired(RunFrame baseline, RunFrame candidate, List<string> notes)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        static double[] Epoch0(RunFrame f)
+        {
+            var scores = new List<double>(f.Count);
+            for (var i = 0; i < f.Count; i++)
+            {
+                if (f.EpochArray[i] == 0)
+                {
+                    scores.Add(f.ScoreArray[i]);
+                }
+            }
+
+            return scores.ToArray();
+        }
+
+        var b = Epoch0(baseline);
+        var c = Epoch0(candidate);
+        if (b.Length == 0 || c.Length == 0)
+        {
+            throw new EvalSigException(EvalSigError.NoOverlappingItems, EvalSigErrorKind.InvalidData, $"The {(b.Length == 0 ? "baseline" : "candidate")} has no items at epoch 0, so there is nothing to compare.", b.Length == 0 ? baseline.RunId : candidate.RunId);
+        }
+
+        var otherEpochs = (baseline.Count - b.Length) + (candidate.Count - c.Length);
+        if (otherEpochs > 0)
+        {
+            notes.Add(Invariant($"{otherEpochs} item(s) with epoch other than 0 were ignored; comparison uses epoch 0 only."));
+        }
+
+        return new PairedRuns { Baseline = b, Candidate = c, Differences = Array.Empty<double>(), Notes = notes, Unpaired = true, OnlyInBaseline = b.Length, OnlyInCandidate = c.Length };
     }
 
     private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);

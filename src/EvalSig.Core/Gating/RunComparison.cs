@@ -11,7 +11,7 @@ public sealed record RunComparison
 {
     public required Comparison Comparison { get; init; }
 
-    /// <summary>Paired Cohen's d (d_z): delta over the SD of the differences.</summary>
+    /// <summary>Paired Cohen's d (d_z): delta over the SD of the differences; for an unpaired comparison, delta over the pooled SD.</summary>
     public required double CohensD { get; init; }
 
     /// <summary>Cliff's delta of candidate against baseline scores; null for 0/1 scores.</summary>
@@ -36,7 +36,7 @@ public sealed record RunComparison
         return new RunComparison
         {
             Comparison = c,
-            CohensD = EffectSizes.CohensDz(paired.Differences),
+            CohensD = paired.Unpaired ? EffectSizes.CohensDPooled(paired.Baseline, paired.Candidate) : EffectSizes.CohensDz(paired.Differences),
             CliffsDelta = binary ? null : EffectSizes.CliffsDelta(paired.Candidate, paired.Baseline),
             BaselineRunId = baseline.RunId,
             CandidateRunId = candidate.RunId,

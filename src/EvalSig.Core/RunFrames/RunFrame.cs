@@ -20,8 +20,9 @@ public sealed class RunFrame
     private int[]? _distinctEpochs;
     private double? _meanScore;
 
-    internal RunFrame(RunFrameHeader header, string[] itemIds, double[] scores, string?[] clusterIds, int[] epochs, string?[] metadataJson, string? sourcePath)
+    internal RunFrame(RunFrameHeader header, string[] itemIds, double[] scores, string?[] clusterIds, int[] epochs, string?[] metadataJson, string? sourcePath, RunFrameProvenance? provenance = null)
     {
+        Provenance = provenance;
         RunId = header.RunId ?? string.Empty;
         ModelId = header.ModelId ?? string.Empty;
         TaskId = header.TaskId ?? string.Empty;
@@ -56,6 +57,9 @@ public sealed class RunFrame
 
     /// <summary>The file the frame was read from, if any.</summary>
     public string? SourcePath { get; }
+
+    /// <summary>The format, file, tool and tool version the frame was read from; null for frames built in memory.</summary>
+    public RunFrameProvenance? Provenance { get; }
 
     public int Count => _itemIds.Length;
 

@@ -37,6 +37,8 @@ internal sealed class RunFrameBuilder
 
     public RunFrameHeader Header { get; set; } = RunFrameHeader.Empty;
 
+    public RunFrameProvenance? Provenance { get; set; }
+
     public int Count => _itemIds.Count;
 
     /// <summary>The reader already reported that the items field is absent; no "empty" problem too.</summary>
@@ -148,7 +150,7 @@ internal sealed class RunFrameBuilder
             ids[i] = _itemIds[i]!;
         }
 
-        return new RunFrame(Header, ids, _scores.ToArray(), _clusterIds.ToArray(), _epochs.ToArray(), _metadata.ToArray(), Path);
+        return new RunFrame(Header, ids, _scores.ToArray(), _clusterIds.ToArray(), _epochs.ToArray(), _metadata.ToArray(), Path, Provenance);
     }
 
     private void RequireRunField(List<RunFrameProblem> problems, string? value, string field)

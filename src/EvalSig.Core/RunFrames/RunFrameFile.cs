@@ -1,6 +1,8 @@
 using System;
 using System.Collections.Generic;
 using System.IO;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Files;
@@ -10,15 +12,58 @@ namespace EvalSig.Core.RunFrames;
 /// <summary>Reading, validating and writing RunFrame files in every supported format.</summary>
 public static class RunFrameFile
 {
-    /// <summary>Reads and validates a RunFrame; nothing is returned unless the whole file is valid.</summary>
+    /// <summary>
+    /// Reads and validates a RunFrame; nothing is returned unless the whole file is valid. The path may
+    /// be a file (also an unseekable one such as <c>/dev/stdin</c> or a process substitution), or a HELM
+    /// run folder.
+    /// </summary>
     /// <exception cref="RunFrameInvalidException">Every problem found, with item index and field.</exception>
-    /// <exception cref="EvalSigException">RunFrameNotFound or RunFrameFormatUnknown.</exception>
+    /// <exception cref="EvalSigException">RunFrameNotFound, RunFrameFormatUnknown or RunFrameUnsupported.</exception>
     public static RunFrame Read(string path, RunFrameReadOptions? options = null, CancellationToken cancel = default)
         => Parse(path, options ?? RunFrameReadOptions.Default, cancel).Build();
 
     /// <summary>Every problem in a RunFrame file, without building the frame. Empty when valid.</summary>
     public static IReadOnlyList<RunFrameProblem> Validate(string path, RunFrameReadOptions? options = null, CancellationToken cancel = default)
         => Parse(path, options ?? RunFrameReadOptions.Default, cancel).Validate();
+
+    /// <summary>
+    /// Reads a RunFrame from a stream that need not be seekable (standard input, a pipe); the format
+    /// is detected from the first bytes unless given. <paramref name="name"/> names the input in
+    /// messages and provenance (<c>-</c> for standard input).
+    /// </summary>
+    public static RunFrame Read(Stream stream, string name, RunFrameReadOptions? options = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return ParseStream(stream, name, null, options ?? RunFrameReadOptions.Default, cancel).Build();
+    }
+
+    /// <summary>Every problem in a RunFrame read from a stream.</summary>
+    public static IReadOnlyList<RunFrameProblem> Validate(Stream stream, string name, RunFrameReadOptions? options = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return ParseStream(stream, name, null, options ?? RunFrameReadOptions.Default, cancel).Validate();
+    }
+
+    /// <summary>Reads a RunFrame from its text (RunFrame JSON or JSONL, or a tool's JSON log), e.g. from Get-Content -Raw.</summary>
+    public static RunFrame ReadText(string text, RunFrameReadOptions? options = null, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        using var stream = new MemoryStream(new UTF8Encoding(false).GetBytes(text), writable: false);
+        return ParseStream(stream, TextSource, null, options ?? RunFrameReadOptions.Default, cancel).Build();
+    }
+
+    /// <summary>Whether a string is RunFrame content rather than a path: it starts (after white space) with { or [.</summary>
+    public static bool LooksLikeContent(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var t = text.AsSpan().TrimStart();
+        return t.Length > 0 && (t[0] == '{' || t[0] == '[');
+    }
+
+    /// <summary>The name text input gets in messages and provenance.</summary>
+    public const string TextSource = "(text)";
 
     /// <summary>Writes atomically: the target holds the old file or the complete new one.</summary>
     public static void Write(RunFrame frame, string path, RunFrameFormat format, bool noClobber = false, CancellationToken cancel = default)
@@ -54,7 +99,7 @@ public static class RunFrameFile
                 RunFrameParquet.Write(frame, stream, cancel);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(format), format, "Choose Json, Jsonl, Csv or Parquet.");
+                throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"RunFrames are written as Json, Jsonl, Csv or Parquet; {format} is an input format only.", format);
         }
     }
 
@@ -71,38 +116,148 @@ public static class RunFrameFile
     private static RunFrameBuilder Parse(string path, RunFrameReadOptions o, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            if (o.Format is RunFrameFormat.Auto or RunFrameFormat.Helm && File.Exists(Path.Combine(path, Harness.HelmRun.StatsFile)))
+            {
+                return ParseHelm(path, o, cancel);
+            }
+
+            throw new EvalSigException(
+                EvalSigError.RunFrameNotFound,
+                EvalSigErrorKind.ObjectNotFound,
+                $"'{path}' is a directory, not a RunFrame file (nor a HELM run folder: it has no {Harness.HelmRun.StatsFile}).",
+                path);
+        }
+
         if (!File.Exists(path))
         {
             throw new EvalSigException(
                 EvalSigError.RunFrameNotFound,
                 EvalSigErrorKind.ObjectNotFound,
-                Directory.Exists(path) ? $"'{path}' is a directory, not a RunFrame file." : $"The RunFrame file '{path}' does not exist.",
+                $"The RunFrame file '{path}' does not exist.",
                 path);
         }
 
-        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
-        var format = o.Format == RunFrameFormat.Auto ? Detect(path, stream) : o.Format;
-        var b = new RunFrameBuilder(path);
+        if (o.Format is RunFrameFormat.Auto or RunFrameFormat.Helm && string.Equals(Path.GetFileName(path), Harness.HelmRun.StatsFile, StringComparison.Ordinal))
+        {
+            return ParseHelm(Path.GetDirectoryName(Path.GetFullPath(path))!, o, cancel);
+        }
+
+        if (o.Format == RunFrameFormat.Helm)
+        {
+            throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"A HELM run is a folder: give the folder that holds {Harness.HelmRun.StatsFile}, not '{path}'.", path);
+        }
+
+        FileStream stream;
+        try
+        {
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new EvalSigException(EvalSigError.RunFrameNotFound, EvalSigErrorKind.ReadError, $"The RunFrame file '{path}' cannot be read: {ex.Message}", path, ex);
+        }
+
+        using (stream)
+        {
+            return ParseStream(stream, path, path, o, cancel);
+        }
+    }
+
+    private static RunFrameBuilder ParseHelm(string folder, RunFrameReadOptions o, CancellationToken cancel)
+    {
+        var b = new RunFrameBuilder(folder);
+        Harness.HelmRun.Read(folder, b, o, cancel);
+        ApplyRunFieldDefaults(b, folder, o, RunFrameFormat.Helm);
+        return b;
+    }
+
+    /// <summary>
+    /// Reads the first bytes, decides the format, then hands the reader a stream that replays those
+    /// bytes before the rest: nothing here seeks, so pipes and standard input work like files.
+    /// </summary>
+    private static RunFrameBuilder ParseStream(Stream stream, string name, string? filePath, RunFrameReadOptions o, CancellationToken cancel)
+    {
+        var head = new byte[DetectBytes];
+        var n = ReadFully(stream, head);
+        var format = o.Format == RunFrameFormat.Auto ? Detect(name, filePath, head.AsSpan(0, n), n < head.Length) : o.Format;
+        if (format == RunFrameFormat.Helm)
+        {
+            throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"A HELM run is a folder ({Harness.HelmRun.StatsFile}, scenario_state.json, run_spec.json): give the run folder's path; '{name}' cannot be read as one.", name);
+        }
+
+        using var input = new ReplayStream(head, n, stream);
+        var b = new RunFrameBuilder(filePath ?? name);
         switch (format)
         {
             case RunFrameFormat.Json:
-                RunFrameJsonReader.Read(stream, b, cancel);
+                RunFrameJsonReader.Read(input, b, cancel);
                 break;
             case RunFrameFormat.Jsonl:
-                RunFrameJsonlReader.Read(stream, b, o, cancel);
+                RunFrameJsonlReader.Read(input, b, o, cancel);
                 break;
             case RunFrameFormat.Csv:
-                RunFrameCsvReader.Read(stream, b, o, cancel);
+                RunFrameCsvReader.Read(input, b, o, cancel);
                 break;
             case RunFrameFormat.Parquet:
-                RunFrameParquet.Read(stream, b, cancel);
+                if (stream.CanSeek)
+                {
+                    stream.Position = 0;
+                    RunFrameParquet.Read(stream, b, cancel);
+                }
+                else
+                {
+                    // Parquet's footer is at the end: an unseekable input is buffered first.
+                    using var copy = new MemoryStream();
+                    input.CopyTo(copy);
+                    copy.Position = 0;
+                    RunFrameParquet.Read(copy, b, cancel);
+                }
+
+                break;
+            case RunFrameFormat.LmEval:
+                Harness.LmEvalSamples.Read(input, b, o, name, filePath, cancel);
+                break;
+            case RunFrameFormat.Inspect:
+                Harness.InspectLog.Read(input, n >= 4 && head.AsSpan(0, 4).SequenceEqual(ZipMagic), b, o, name, filePath, cancel);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(o), o.Format, "Unknown format.");
         }
 
-        ApplyRunFieldDefaults(b, path, o, format);
+        if (format is RunFrameFormat.Json or RunFrameFormat.Jsonl or RunFrameFormat.Csv or RunFrameFormat.Parquet)
+        {
+            b.Provenance = new RunFrameProvenance(format, name, "EvalSig RunFrame", null, null, o.HasToolChoices
+                ? ToolChoicesIgnored
+                : Array.Empty<string>());
+        }
+
+        ApplyRunFieldDefaults(b, filePath ?? name, o, format);
         return b;
+    }
+
+    private const int DetectBytes = 64 * 1024;
+
+    private static readonly string[] ToolChoicesIgnored = { "-Metric, -Filter, -ScoreKey and -Perturbation apply to evaluation-tool logs; a RunFrame file has one score per item, so they were not used" };
+
+    private static ReadOnlySpan<byte> ZipMagic => "PK\u0003\u0004"u8;
+
+    private static int ReadFully(Stream stream, byte[] buffer)
+    {
+        var total = 0;
+        while (total < buffer.Length)
+        {
+            var k = stream.Read(buffer, total, buffer.Length - total);
+            if (k == 0)
+            {
+                break;
+            }
+
+            total += k;
+        }
+
+        return total;
     }
 
     /// <summary>
@@ -113,40 +268,102 @@ public static class RunFrameFile
     {
         var h = b.Header;
         var lineBased = format is RunFrameFormat.Jsonl or RunFrameFormat.Csv;
+        var defaultRunId = path is "-" ? "stdin" : path == TextSource ? "text" : Path.GetFileNameWithoutExtension(path);
         b.Header = h with
         {
-            RunId = o.RunId ?? (lineBased && string.IsNullOrEmpty(h.RunId) ? Path.GetFileNameWithoutExtension(path) : h.RunId),
+            RunId = o.RunId ?? (lineBased && string.IsNullOrEmpty(h.RunId) ? defaultRunId : h.RunId),
             ModelId = o.ModelId ?? (lineBased && string.IsNullOrEmpty(h.ModelId) ? "unknown" : h.ModelId),
             TaskId = o.TaskId ?? (lineBased && string.IsNullOrEmpty(h.TaskId) ? "unknown" : h.TaskId),
             MetricName = o.MetricName ?? (lineBased && string.IsNullOrEmpty(h.MetricName) ? o.ScoreColumn : h.MetricName),
         };
     }
 
-    private static RunFrameFormat Detect(string path, FileStream stream)
+    /// <summary>
+    /// The format from the content first (an evaluation tool's log is recognised by its fields, so a
+    /// samples .jsonl or an Inspect .json is not mistaken for a RunFrame), then from the extension.
+    /// </summary>
+    internal static RunFrameFormat Detect(string name, string? filePath, ReadOnlySpan<byte> head, bool complete)
     {
-        if (FormatFromExtension(path) is { } f)
-        {
-            return f;
-        }
-
-        Span<byte> head = stackalloc byte[64];
-        var n = stream.Read(head);
-        stream.Position = 0;
-        if (n >= 4 && head[..4].SequenceEqual("PAR1"u8))
+        var ext = Path.GetExtension(filePath ?? name).ToUpperInvariant();
+        if (head.Length >= 4 && head[..4].SequenceEqual("PAR1"u8))
         {
             return RunFrameFormat.Parquet;
         }
 
-        var text = head[..n].TrimStart("\xEF\xBB\xBF \t\r\n"u8);
+        if (head.Length >= 4 && head[..4].SequenceEqual(ZipMagic))
+        {
+            return RunFrameFormat.Inspect;
+        }
+
+        if (ext is ".CSV")
+        {
+            return RunFrameFormat.Csv;
+        }
+
+        var text = head.TrimStart("\xEF\xBB\xBF \t\r\n"u8);
         if (text.Length > 0 && text[0] == (byte)'{')
         {
-            return RunFrameFormat.Json;
+            var (names, secondObject) = TopLevelNames(text, complete);
+            if (names.Contains("doc_id") && (names.Contains("doc") || names.Contains("resps") || names.Contains("filtered_resps") || names.Contains("arguments") || names.Contains("doc_hash")))
+            {
+                return RunFrameFormat.LmEval;
+            }
+
+            if (names.Contains("eval") && (names.Contains("version") || names.Contains("status") || names.Contains("samples")))
+            {
+                return RunFrameFormat.Inspect;
+            }
+
+            if (FormatFromExtension(filePath ?? name) is { } byExtension)
+            {
+                return byExtension;
+            }
+
+            return secondObject ? RunFrameFormat.Jsonl : RunFrameFormat.Json;
+        }
+
+        if (text.Length > 0 && text[0] == (byte)'[' && text.IndexOf("\"instance_id\""u8) >= 0)
+        {
+            return RunFrameFormat.Helm;
+        }
+
+        if (FormatFromExtension(filePath ?? name) is { } f)
+        {
+            return f;
         }
 
         throw new EvalSigException(
             EvalSigError.RunFrameFormatUnknown,
             EvalSigErrorKind.InvalidData,
-            $"Cannot tell the format of '{path}': its extension is not .json, .jsonl, .csv or .parquet and its content does not look like JSON or Parquet. Give -Format.",
-            path);
+            $"Cannot tell the format of '{name}': it is not RunFrame JSON, JSONL, CSV or Parquet, an lm-evaluation-harness samples file, an Inspect log or a HELM run. Give -Format (--format).",
+            name);
+    }
+
+    /// <summary>The property names of the first object (depth 1), and whether another value follows it (JSONL).</summary>
+    private static (HashSet<string> Names, bool SecondObject) TopLevelNames(ReadOnlySpan<byte> text, bool complete)
+    {
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        var r = new Utf8JsonReader(text, complete, default);
+        try
+        {
+            while (r.Read())
+            {
+                if (r.TokenType == JsonTokenType.PropertyName && r.CurrentDepth == 1)
+                {
+                    names.Add(r.GetString()!);
+                }
+                else if (r.TokenType == JsonTokenType.EndObject && r.CurrentDepth == 0)
+                {
+                    var rest = text[(int)r.BytesConsumed..].TrimStart(" \t\r\n"u8);
+                    return (names, rest.Length > 0 && rest[0] == (byte)'{');
+                }
+            }
+        }
+        catch (JsonException)
+        {
+            // Python's bare NaN, or a cut-off head: the names seen so far decide.
+        }
+
+        return (names, false);
     }
 }

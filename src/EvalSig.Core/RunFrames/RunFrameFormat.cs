@@ -3,7 +3,7 @@ namespace EvalSig.Core.RunFrames;
 /// <summary>File formats a RunFrame is read from and written to.</summary>
 public enum RunFrameFormat
 {
-    /// <summary>Decide from the file extension, then from the first bytes.</summary>
+    /// <summary>Decide from the content (evaluation-tool logs are recognised by their fields), then the extension.</summary>
     Auto,
 
     /// <summary>RunFrame v1 JSON, the public EVALSIG format: one object with an items array.</summary>
@@ -17,4 +17,13 @@ public enum RunFrameFormat
 
     /// <summary>The run-store schema.</summary>
     Parquet,
+
+    /// <summary>EleutherAI lm-evaluation-harness: a <c>samples_&lt;task&gt;_&lt;timestamp&gt;.jsonl</c> file written with <c>--log_samples</c> (read only).</summary>
+    LmEval,
+
+    /// <summary>UK AISI Inspect: an <c>.eval</c> log (zip) or a <c>.json</c> log (read only).</summary>
+    Inspect,
+
+    /// <summary>Stanford CRFM HELM: a run folder with <c>per_instance_stats.json</c> (read only).</summary>
+    Helm,
 }

@@ -95,6 +95,9 @@ internal static class Distributions
     /// <summary>The p-quantile of the standard normal.</summary>
     public static double NormalQuantile(double p) => SpecialMath.NormalQuantile(p);
 
+    /// <summary>P(Z &gt;= z) for a standard normal, from erfc so the far tail keeps its precision.</summary>
+    public static double NormalUpper(double z) => 0.5 * SpecialMath.Erfc(z / Math.Sqrt(2));
+
     /// <summary>
     /// P(X &lt;= k) for X ~ Binomial(n, 1/2), exactly: rational arithmetic up to 10,000 trials,
     /// above that a log-space sum of the exact terms (relative error about n * 1e-16).

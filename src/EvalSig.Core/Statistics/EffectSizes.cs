@@ -18,6 +18,20 @@ internal static class EffectSizes
         return sd > 0 ? mean / sd : double.NaN;
     }
 
+    /// <summary>Cohen's d for two independent samples: difference of means over the pooled standard deviation.</summary>
+    public static double CohensDPooled(ReadOnlySpan<double> baseline, ReadOnlySpan<double> candidate)
+    {
+        if (baseline.Length < 2 || candidate.Length < 2)
+        {
+            return double.NaN;
+        }
+
+        var mb = Summation.Mean(baseline);
+        var mc = Summation.Mean(candidate);
+        var pooled = (Summation.SumSquaredDeviations(baseline, mb) + Summation.SumSquaredDeviations(candidate, mc)) / (baseline.Length + candidate.Length - 2);
+        return pooled > 0 ? (mc - mb) / Math.Sqrt(pooled) : double.NaN;
+    }
+
     /// <summary>
     /// Cliff's delta P(C &gt; B) - P(C &lt; B) over all (candidate, baseline) score pairs, by sorting
     /// and binary search: O(n log n) rather than O(n^2).

@@ -110,7 +110,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     /// Resolves -Path (wildcards) or -LiteralPath to file-system paths. Each path that is missing
     /// or not on the file system gets its own non-terminating error.
     /// </summary>
-    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, EvalSigError notFound)
+    protected IEnumerable<string> ResolveInputPaths(IEnumerable<string> paths, bool literal, EvalSigError notFound, bool allowDirectories = false)
     {
         foreach (var p in paths)
         {
@@ -126,7 +126,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
                         continue;
                     }
 
-                    if (!System.IO.File.Exists(full))
+                    if (!System.IO.File.Exists(full) && !(allowDirectories && System.IO.Directory.Exists(full)))
                     {
                         WriteError(Error(notFound, EvalSigErrorKind.ObjectNotFound, $"The file '{full}' does not exist.", p));
                         continue;
@@ -201,20 +201,25 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// A RunFrame parameter may hold a RunFrame or a path (string or FileInfo); a path is read
-    /// (and fully validated) here. A run that cannot be read stops the command with one terminating
-    /// error carrying the specific id (RunFrameNotFound, RunFrameInvalid...): a comparison without
-    /// one of its runs must never look like a result (fail closed).
+    /// A RunFrame parameter may hold a RunFrame, a path (string, FileInfo, or DirectoryInfo for a HELM
+    /// run folder) or RunFrame text (a string starting with { or [, as Get-Content -Raw gives); a path
+    /// or text is read (and fully validated) here. A run that cannot be read stops the command with one
+    /// terminating error carrying the specific id (RunFrameNotFound, RunFrameInvalid...): a comparison
+    /// without one of its runs must never look like a result (fail closed).
     /// </summary>
-    protected RunFrame ResolveRunFrame(object? input, string parameterName)
+    protected RunFrame ResolveRunFrame(object? input, string parameterName, RunFrameReadOptions options)
     {
         var value = input is PSObject pso ? pso.BaseObject : input;
         switch (value)
         {
             case RunFrame frame:
                 return frame;
-            case FileInfo file:
-                return ReadFrame(file.FullName);
+            case FileSystemInfo file:
+                return ReadFrame(file.FullName, options);
+            case string text when RunFrameFile.LooksLikeContent(text):
+                RunFrame? fromText = null;
+                Try(() => fromText = RunFrameFile.ReadText(text, options, Cancellation), terminating: true);
+                return fromText!;
             case string path:
                 string[] files;
                 try
@@ -231,17 +236,17 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
                     Terminate(Error(EvalSigError.RunFrameNotFound, EvalSigErrorKind.ObjectNotFound, files.Length == 0 ? $"The {parameterName} RunFrame file '{path}' does not exist." : $"-{parameterName} '{path}' matches {files.Length} files; give exactly one.", path));
                 }
 
-                return ReadFrame(files[0]);
+                return ReadFrame(files[0], options);
             default:
-                Terminate(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame) or the path of a RunFrame file, not {value?.GetType().Name ?? "null"}.", value));
-                return null!; // not reached: ThrowTerminatingError throws
+                Terminate(Error(EvalSigError.RunFrameInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} takes a RunFrame (from Import-RunFrame), the path of a RunFrame file, tool log or HELM run folder, or RunFrame JSON text, not {value?.GetType().Name ?? "null"}.", value));
+                return null!; // not reached: Terminate throws
         }
     }
 
-    private RunFrame ReadFrame(string path)
+    private RunFrame ReadFrame(string path, RunFrameReadOptions options)
     {
         RunFrame? frame = null;
-        Try(() => frame = RunFrameFile.Read(path, null, Cancellation), terminating: true);
+        Try(() => frame = RunFrameFile.Read(path, options, Cancellation), terminating: true);
         return frame!;
     }
 

@@ -75,8 +75,8 @@ public sealed class MeasureEvalPowerCommand : EvalSigCmdlet
 
         var options = new InferenceOptions { Alpha = Alpha, Power = Power, Alternative = Alternative, ClusterKey = Cluster, NoCluster = NoCluster };
         Try(options.Validate, terminating: true);
-        var baseline = ResolveRunFrame(Baseline, nameof(Baseline));
-        var candidate = ResolveRunFrame(Candidate, nameof(Candidate));
+        var baseline = ResolveRunFrame(Baseline, nameof(Baseline), Core.RunFrames.RunFrameReadOptions.Default);
+        var candidate = ResolveRunFrame(Candidate, nameof(Candidate), Core.RunFrames.RunFrameReadOptions.Default);
         if (Try(() => estimate = PowerAnalysis.FromRuns(baseline, candidate, options, TargetMde, Cancellation)))
         {
             WriteObject(estimate);

@@ -4,7 +4,7 @@ using EvalSig.Core.RunFrames;
 namespace EvalSig.Commands;
 
 /// <summary>The parameters of cmdlets that read RunFrame files: paths, format and column mapping.</summary>
-public abstract class RunFrameReadingCmdlet : EvalSigCmdlet
+public abstract class RunFrameReadingCmdlet : RunFrameInputCmdlet
 {
     protected const string PathSet = "Path";
     protected const string LiteralPathSet = "LiteralPath";
@@ -18,9 +18,6 @@ public abstract class RunFrameReadingCmdlet : EvalSigCmdlet
     [Alias("PSPath", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = System.Array.Empty<string>();
-
-    [Parameter]
-    public RunFrameFormat Format { get; set; } = RunFrameFormat.Auto;
 
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -42,12 +39,11 @@ public abstract class RunFrameReadingCmdlet : EvalSigCmdlet
     protected System.Collections.Generic.IEnumerable<string> InputFiles()
     {
         var literal = ParameterSetName == LiteralPathSet;
-        return ResolveInputPaths(literal ? LiteralPath : Path, literal, Core.Diagnostics.EvalSigError.RunFrameNotFound);
+        return ResolveInputPaths(literal ? LiteralPath : Path, literal, Core.Diagnostics.EvalSigError.RunFrameNotFound, allowDirectories: true);
     }
 
-    protected virtual RunFrameReadOptions ReadOptions() => new()
+    protected override RunFrameReadOptions ReadOptions() => base.ReadOptions() with
     {
-        Format = Format,
         ItemColumn = ItemColumn,
         ScoreColumn = ScoreColumn,
         ClusterColumn = ClusterColumn,

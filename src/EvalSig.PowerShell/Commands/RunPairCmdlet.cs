@@ -11,19 +11,19 @@ namespace EvalSig.Commands;
 /// Cmdlets that compare a baseline with candidates (Invoke-EvalGate, Compare-EvalRun): the run pair
 /// and the inference parameters, the baseline read once, each piped candidate compared in turn.
 /// </summary>
-public abstract class RunPairCmdlet : EvalSigCmdlet
+public abstract class RunPairCmdlet : RunFrameInputCmdlet
 {
     private RunFrame? _baseline;
 
     /// <summary>A gate or comparison that could not run must stop the script: see <see cref="EvalSigCmdlet.FailClosed"/>.</summary>
     protected override bool FailClosed => true;
 
-    /// <summary>A RunFrame or the path of a RunFrame file.</summary>
+    /// <summary>A RunFrame, the path of a RunFrame file, tool log or HELM run folder, or RunFrame JSON text.</summary>
     [Parameter(Mandatory = true, Position = 0)]
     [ValidateNotNull]
     public object? Baseline { get; set; }
 
-    /// <summary>A RunFrame or a path; may come from the pipeline.</summary>
+    /// <summary>As the baseline; may come from the pipeline (RunFrames, paths, or JSON text from Get-Content -Raw).</summary>
     [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
     [ValidateNotNull]
     public object? Candidate { get; set; }
@@ -67,7 +67,7 @@ public abstract class RunPairCmdlet : EvalSigCmdlet
     protected void Begin(Action validate)
     {
         Try(validate, terminating: true);
-        _baseline = ResolveRunFrame(Baseline, nameof(Baseline));
+        _baseline = ResolveRunFrame(Baseline, nameof(Baseline), ReadOptions());
     }
 
     /// <summary>
@@ -77,7 +77,7 @@ public abstract class RunPairCmdlet : EvalSigCmdlet
     /// </summary>
     protected void CompareCandidate<T>(string activity, Func<RunFrame, RunFrame, IProgress<double>, CancellationToken, T> work)
     {
-        var candidate = ResolveRunFrame(Candidate, nameof(Candidate));
+        var candidate = ResolveRunFrame(Candidate, nameof(Candidate), ReadOptions());
         T? result = default;
         Try(() => result = RunWithProgress($"{activity} {candidate.RunId}", (p, c) => work(_baseline!, candidate, p, c)), terminating: true);
         WriteObject(result);

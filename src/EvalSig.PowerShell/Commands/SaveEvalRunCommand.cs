@@ -9,9 +9,9 @@ namespace EvalSig.Commands;
 /// <summary>Saves RunFrames (or both runs of a gate report) to the Parquet run store.</summary>
 [Cmdlet(VerbsData.Save, "EvalRun", SupportsShouldProcess = true)]
 [OutputType(typeof(StoredRun))]
-public sealed class SaveEvalRunCommand : EvalSigCmdlet
+public sealed class SaveEvalRunCommand : RunFrameInputCmdlet
 {
-    /// <summary>A RunFrame, or a GateReport (then both runs are saved).</summary>
+    /// <summary>A RunFrame, a GateReport (then both runs are saved), or a path (string, FileInfo, DirectoryInfo) of a RunFrame file, tool log or HELM run folder.</summary>
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     [ValidateNotNull]
     public object? InputObject { get; set; }
@@ -53,7 +53,12 @@ public sealed class SaveEvalRunCommand : EvalSigCmdlet
                 }
 
                 break;
-            case RunFrame frame:
+            case RunFrame or string or System.IO.FileSystemInfo:
+                if (ResolveRunFrame(value, nameof(InputObject)) is not { } frame)
+                {
+                    break;
+                }
+
                 if (ShouldProcess($"{store.Root}/{Project}", $"Save run '{frame.RunId}' ({frame.Count} items)"))
                 {
                     SaveResult? result = null;
@@ -65,7 +70,7 @@ public sealed class SaveEvalRunCommand : EvalSigCmdlet
 
                 break;
             default:
-                WriteError(Error(EvalSigError.RunStoreInvalid, EvalSigErrorKind.InvalidArgument, $"Save-EvalRun takes RunFrames (Import-RunFrame) or gate reports (Invoke-EvalGate), not {value?.GetType().Name ?? "null"}.", value));
+                WriteError(Error(EvalSigError.RunStoreInvalid, EvalSigErrorKind.InvalidArgument, $"Save-EvalRun takes RunFrames (Import-RunFrame), paths of RunFrame files or tool logs, or gate reports (Invoke-EvalGate), not {value?.GetType().Name ?? "null"}.", value));
                 break;
         }
     }
