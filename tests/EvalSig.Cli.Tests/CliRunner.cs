@@ -14,7 +14,24 @@ internal static class Cli
 
     public static string RepoRoot { get; } = Path.GetFullPath(Meta("RepoRoot"));
 
-    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name, file));
+    public static string Reference(string name, string file) => Path.Combine(ReferenceRoot, name, file);
+
+    /// <summary>../shared/reference beside the checkout, or beside an ancestor (a git worktree sits deeper).</summary>
+    public static string ReferenceRoot { get; } = FindReferenceRoot();
+
+    private static string FindReferenceRoot()
+    {
+        for (var dir = new DirectoryInfo(RepoRoot); dir?.Parent is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.Parent.FullName, "shared", "reference");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference"));
+    }
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 

@@ -9,7 +9,24 @@ internal static class TestPaths
 {
     public static string RepoRoot { get; } = Path.GetFullPath(typeof(TestPaths).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "RepoRoot").Value!);
 
-    public static string Reference(string name, string file) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name, file));
+    public static string Reference(string name, string file) => Path.Combine(ReferenceRoot, name, file);
+
+    /// <summary>../shared/reference beside the checkout, or beside an ancestor (a git worktree sits deeper).</summary>
+    public static string ReferenceRoot { get; } = FindReferenceRoot();
+
+    private static string FindReferenceRoot()
+    {
+        for (var dir = new DirectoryInfo(RepoRoot); dir?.Parent is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.Parent.FullName, "shared", "reference");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference"));
+    }
 
     public static string[] ReferenceCases { get; } = { "tiny", "binary-unclustered", "binary-clustered", "continuous-clustered", "partial-overlap" };
 }

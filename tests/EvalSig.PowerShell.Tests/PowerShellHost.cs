@@ -24,7 +24,24 @@ public static class Paths
 
     public static string Configuration { get; } = Meta("Configuration");
 
-    public static string Reference(string name) => Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference", name));
+    public static string Reference(string name) => Path.Combine(ReferenceRoot, name);
+
+    /// <summary>../shared/reference beside the checkout, or beside an ancestor (a git worktree sits deeper).</summary>
+    public static string ReferenceRoot { get; } = FindReferenceRoot();
+
+    private static string FindReferenceRoot()
+    {
+        for (var dir = new DirectoryInfo(RepoRoot); dir?.Parent is not null; dir = dir.Parent)
+        {
+            var candidate = Path.Combine(dir.Parent.FullName, "shared", "reference");
+            if (Directory.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return Path.GetFullPath(Path.Combine(RepoRoot, "..", "shared", "reference"));
+    }
 }
 
 /// <summary>What a script produced: output objects, errors (with ids), warnings, progress.</summary>

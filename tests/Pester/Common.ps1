@@ -10,6 +10,12 @@ else {
         Select-Object -First 1 -ExpandProperty FullName
 }
 $script:ModuleManifest = Join-Path $script:ModuleDirectory 'EvalSig.psd1'
-$script:ReferenceRoot = (Resolve-Path -LiteralPath (Join-Path $repoRoot '../shared/reference')).Path
+# ../shared/reference beside the checkout, or beside an ancestor (a git worktree sits deeper).
+$script:ReferenceRoot = $null
+for ($dir = Get-Item -LiteralPath $repoRoot; $null -ne $dir.Parent -and $null -eq $script:ReferenceRoot; $dir = $dir.Parent) {
+    $candidate = Join-Path $dir.Parent.FullName 'shared/reference'
+    if (Test-Path -LiteralPath $candidate) { $script:ReferenceRoot = (Resolve-Path -LiteralPath $candidate).Path }
+}
+if ($null -eq $script:ReferenceRoot) { $script:ReferenceRoot = (Resolve-Path -LiteralPath (Join-Path $repoRoot '../shared/reference')).Path }
 $script:RepoRoot = $repoRoot
 Import-Module $script:ModuleManifest -Force -ErrorAction Stop
