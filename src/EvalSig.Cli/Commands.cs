@@ -170,10 +170,10 @@ internal static class Commands
         var baseline = new Argument<FileInfo?>("baseline") { Description = "Baseline RunFrame (or give --std-dev and --n).", Arity = ArgumentArity.ZeroOrOne };
         var candidate = new Argument<FileInfo?>("candidate") { Description = "Candidate RunFrame.", Arity = ArgumentArity.ZeroOrOne };
         var sd = new Option<double?>("--std-dev") { Description = "Standard deviation of the paired differences." };
-        var n = new Option<int?>("--n") { Description = "Number of paired items." };
+        var n = new Option<int?>("--n") { Description = "Number of paired items (may be left out with --target-mde)." };
         var icc = new Option<double>("--icc") { Description = "Intra-cluster correlation.", DefaultValueFactory = _ => 0 };
         var size = new Option<double>("--cluster-size") { Description = "Mean items per cluster.", DefaultValueFactory = _ => 1 };
-        var target = new Option<double?>("--target-mde") { Description = "Effect to detect: also print the items needed." };
+        var target = new Option<double?>("--target-mde") { Description = "Effect to detect: also print the items (and clusters) needed." };
         var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => 0.05, Description = "Significance level." };
         var power = new Option<double>("--power") { DefaultValueFactory = _ => 0.8, Description = "Target power." };
         var alternative = new Option<string?>("--alternative") { Description = "greater (default) or two-sided." };
@@ -197,13 +197,13 @@ internal static class Commands
                 var options = new InferenceOptions { Alpha = p.GetValue(alpha), Power = p.GetValue(power), Alternative = alt, ClusterKey = p.GetValue(cluster), NoCluster = p.GetValue(noCluster) };
                 estimate = PowerAnalysis.FromRuns(RunFrameFile.Read(b.FullName), RunFrameFile.Read(c.FullName), options, p.GetValue(target));
             }
-            else if (p.GetValue(sd) is { } s && p.GetValue(n) is { } count)
+            else if (p.GetValue(sd) is { } s && (p.GetValue(n) is not null || p.GetValue(target) is not null))
             {
-                estimate = PowerAnalysis.FromDesign(s, count, p.GetValue(alpha), p.GetValue(power), alt, p.GetValue(icc), p.GetValue(size), p.GetValue(target));
+                estimate = PowerAnalysis.FromDesign(s, p.GetValue(n), p.GetValue(alpha), p.GetValue(power), alt, p.GetValue(icc), p.GetValue(size), p.GetValue(target));
             }
             else
             {
-                throw new EvalSigException(EvalSigError.InvalidPowerInput, EvalSigErrorKind.InvalidArgument, "Give a baseline and a candidate file, or --std-dev and --n.");
+                throw new EvalSigException(EvalSigError.InvalidPowerInput, EvalSigErrorKind.InvalidArgument, "Give a baseline and a candidate file, or --std-dev with --n and/or --target-mde.");
             }
 
             stdout.Write(p.GetValue(json) ? AnalysisJson.Serialize(estimate) + Environment.NewLine : PowerText(estimate));
@@ -287,8 +287,8 @@ internal static class Commands
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t; normal formula {e.MdeNormal:G6})").AppendLine();
-        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4})").AppendLine();
+        sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t, {e.Df:0.##} df; normal formula {e.MdeNormal:G6})").AppendLine();
+        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4}{(e.Clusters is { } g ? $", {g:0.#} clusters" : string.Empty)})").AppendLine();
         sb.Append(inv, $"{"Std dev",-12} {e.StdDev:G6}").AppendLine();
         if (e.TargetMde is { } t)
         {

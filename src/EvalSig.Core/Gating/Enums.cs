@@ -28,4 +28,10 @@ public enum InferenceMethod
     PairedBootstrap,
     PairedPermutation,
     ClusterBootstrap,
+
+    /// <summary>CR2 (Bell-McCaffrey) cluster-robust se with Satterthwaite degrees of freedom, as R's clubSandwich.</summary>
+    ClusteredCr2,
+
+    /// <summary>Wild cluster bootstrap-t with the null imposed; exact enumeration when G is small.</summary>
+    WildClusterBootstrap,
 }
