@@ -23,7 +23,7 @@ internal static class Report
         var sb = new StringBuilder();
         sb.Append(Inv, $"# Validation study: {run.Grid} grid").AppendLine().AppendLine();
         sb.AppendLine(Summary(run)).AppendLine();
-        foreach (var section in new[] { Headline(run), WorstCase(run, "greater"), WorstCase(run, "two_sided"), TypeOneByDesign(run), Power(run), Pairs(run), Variant(run) })
+        foreach (var section in new[] { Headline(run), WorstCase(run, "greater"), WorstCase(run, "two_sided"), WorstCase(run, "greater", skewed: true), WorstCase(run, "two_sided", skewed: true), TypeOneByDesign(run), Power(run), Pairs(run), Variant(run) })
         {
             sb.AppendLine(section).AppendLine();
         }
@@ -79,18 +79,30 @@ internal static class Report
         return sb.ToString().TrimEnd();
     }
 
-    /// <summary>For each cluster count, each method's worst type-I error over every null design at that count.</summary>
-    public static string WorstCase(StudyRun run, string alternative)
+    /// <summary>
+    /// For each cluster count, each method's worst type-I error over the null designs at that count:
+    /// with <paramref name="skewed"/> false the binary and continuous designs (the basis of the Auto
+    /// rules), with true the skewed stress designs.
+    /// </summary>
+    public static string WorstCase(StudyRun run, string alternative, bool skewed = false)
     {
         var sb = new StringBuilder();
-        sb.Append(Inv, $"## Worst-case type-I error by cluster count ({(alternative == "greater" ? "one-sided" : "two-sided")})").AppendLine().AppendLine();
-        sb.AppendLine("The largest rejection rate under the null over every design at that cluster count (binary, continuous and skewed scores; ICC 0, 0.1, 0.3, 0.6; equal and unequal sizes; every item count), in percent. A bold entry is calibrated (at most alpha + 2 Monte Carlo se) in every one of those designs. For Auto, the share of null runs it answered INCONCLUSIVE for too few clusters is in brackets.").AppendLine();
+        var sided = alternative == "greater" ? "one-sided" : "two-sided";
+        sb.Append(skewed ? "## Stress test: skewed cluster effects, worst-case type-I error (" + sided + ")" : "## Worst-case type-I error by cluster count (" + sided + ")").AppendLine().AppendLine();
+        sb.AppendLine(skewed
+            ? "The largest rejection rate under the null over the skewed designs at that cluster count (centred exponential cluster and item effects, skewness 2; ICC 0 to 0.6; equal and unequal sizes), in percent. Bold: calibrated (at most alpha + 2 Monte Carlo se) in every one of them."
+            : "The largest rejection rate under the null over every design with binary or continuous scores at that cluster count (ICC 0, 0.1, 0.3, 0.6; equal and unequal sizes; every item count), in percent. Bold: calibrated (at most alpha + 2 Monte Carlo se) in every one of those designs. For Auto, the share of null runs it answered INCONCLUSIVE for too few clusters is in brackets.").AppendLine();
         sb.Append("| clusters | designs | ").Append(string.Join(" | ", ClusterMethods)).AppendLine(" |");
         sb.Append("|---|---|").Append(string.Concat(ClusterMethods.Select(_ => "---|"))).AppendLine();
         foreach (var g in run.Rows.Where(r => r.Clusters > 0).Select(r => r.Clusters).Distinct().Order())
         {
-            var cells = run.Rows.Where(r => r.Clusters == g && r.EffectSe == 0 && r.Alternative == alternative).ToList();
-            var designs = cells.Where(r => r.Method == "auto").Count();
+            var cells = run.Rows.Where(r => r.Clusters == g && r.EffectSe == 0 && r.Alternative == alternative && (r.Scores == "skewed") == skewed).ToList();
+            var designs = cells.Count(r => r.Method == "auto");
+            if (designs == 0)
+            {
+                continue;
+            }
+
             sb.Append(Inv, $"| {g} | {designs} |");
             foreach (var m in ClusterMethods)
             {
@@ -105,7 +117,7 @@ internal static class Report
                 var all = rows.All(r => r.Calibrated);
                 var text = Pct(worst.Rate);
                 sb.Append(' ').Append(all ? $"**{text}**" : text);
-                if (m == "auto")
+                if (m == "auto" && !skewed)
                 {
                     sb.Append(Inv, $" [{Pct(rows.Average(r => r.LimitedRate))} inc.]");
                 }
@@ -191,7 +203,7 @@ internal static class Report
         return sb.ToString().TrimEnd();
     }
 
-    /// <summary>The wild bootstrap with the other weights at small G: why Auto uses the weights it does.</summary>
+    /// <summary>The wild bootstrap with the other weights at small G: why the gate uses the weights it does.</summary>
     public static string Variant(StudyRun run)
     {
         var rows = run.Rows.Where(r => r.Method == Simulator.WildClusterBootstrapVariant).ToList();
@@ -201,23 +213,26 @@ internal static class Report
         }
 
         var sb = new StringBuilder();
-        sb.AppendLine("## Wild cluster bootstrap: Webb against Rademacher weights at small G (percent)").AppendLine();
-        sb.AppendLine("Worst-case type-I error over the null designs, and mean power at 2 se, one-sided and two-sided. Up to 5 clusters Auto uses Webb's six-point weights, above that Rademacher.").AppendLine();
-        sb.AppendLine("| clusters | weights | type-I one-sided | type-I two-sided | power one-sided | power two-sided |");
+        sb.AppendLine("## Wild cluster bootstrap: Rademacher against Webb weights at small G (percent)").AppendLine();
+        sb.AppendLine("Worst-case type-I error over the null designs with binary and continuous scores, and mean power at 2 se. The gate uses Rademacher weights where their exact enumeration can reach p < alpha (5 clusters one-sided, 6 two-sided), Webb's below.").AppendLine();
+        sb.AppendLine("| clusters | alternative | weights | type-I | power | used by the gate |");
         sb.AppendLine("|---|---|---|---|---|---|");
         foreach (var g in rows.Select(r => r.Clusters).Distinct().Order())
         {
-            var webbIsDefault = g <= EvalSig.Core.Gating.SampleLimits.MaxClustersForWebbWeights;
-            foreach (var (method, weights) in new[] { ("wild_cluster_bootstrap", webbIsDefault ? "Webb" : "Rademacher"), (Simulator.WildClusterBootstrapVariant, webbIsDefault ? "Rademacher" : "Webb") })
+            foreach (var alt in new[] { "greater", "two_sided" })
             {
-                string Worst(string alt) => Pct(run.Rows.Where(r => r.Clusters == g && r.EffectSe == 0 && r.Method == method && r.Alternative == alt).Max(r => r.Rate));
-                string Pow(string alt)
+                var rademacher = g >= EvalSig.Core.Gating.SampleLimits.MinUnitsForSignFlip(Simulator.Alpha, alt == "greater" ? EvalSig.Core.Statistics.Alternative.Greater : EvalSig.Core.Statistics.Alternative.TwoSided);
+                foreach (var (method, weights, used) in new[] { ("wild_cluster_bootstrap", rademacher ? "Rademacher" : "Webb", "yes"), (Simulator.WildClusterBootstrapVariant, rademacher ? "Webb" : "Rademacher", "no") })
                 {
-                    var p = run.Rows.Where(r => r.Clusters == g && r.EffectSe == 2 && r.Method == method && r.Alternative == alt).ToList();
-                    return p.Count == 0 ? "-" : Pct(p.Average(r => r.Rate));
-                }
+                    var nulls = run.Rows.Where(r => r.Clusters == g && r.EffectSe == 0 && r.Method == method && r.Alternative == alt && r.Scores != "skewed").ToList();
+                    var power = run.Rows.Where(r => r.Clusters == g && r.EffectSe == 2 && r.Method == method && r.Alternative == alt).ToList();
+                    if (nulls.Count == 0)
+                    {
+                        continue;
+                    }
 
-                sb.Append(Inv, $"| {g} | {weights} | {Worst("greater")} | {Worst("two_sided")} | {Pow("greater")} | {Pow("two_sided")} |").AppendLine();
+                    sb.Append(Inv, $"| {g} | {(alt == "greater" ? "one-sided" : "two-sided")} | {weights} | {Pct(nulls.Max(r => r.Rate))}{(nulls.All(r => r.Calibrated) ? string.Empty : "\u2020")} | {(power.Count == 0 ? "-" : Pct(power.Average(r => r.Rate)))} | {used} |").AppendLine();
+                }
             }
         }
 
@@ -242,6 +257,8 @@ internal static class Report
         sb.AppendLine(Headline(run).Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
         sb.AppendLine(WorstCase(run, "greater").Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
         sb.AppendLine(WorstCase(run, "two_sided").Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
+        sb.AppendLine(WorstCase(run, "greater", skewed: true).Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
+        sb.AppendLine(WorstCase(run, "two_sided", skewed: true).Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
         sb.AppendLine(Pairs(run).Replace("## ", "### ", StringComparison.Ordinal)).AppendLine();
         var variant = Variant(run);
         if (variant.Length > 0)

@@ -95,7 +95,7 @@ internal sealed class Simulator
         if (cell.Clusters > 0)
         {
             list.AddRange(["clustered_t", "clustered_cr2", "wild_cluster_bootstrap", "cluster_bootstrap", "paired_t"]);
-            if (cell.Clusters <= SampleLimits.MaxClustersForWebbWeights + 3)
+            if (cell.Clusters <= 8)
             {
                 list.Add(WildClusterBootstrapVariant);
             }
@@ -117,7 +117,7 @@ internal sealed class Simulator
         return list;
     }
 
-    /// <summary>The wild bootstrap with the weights Auto does not use at this G (Rademacher where it uses Webb, and back).</summary>
+    /// <summary>The wild bootstrap with the weights the gate does not use at this G and alternative (Rademacher where it uses Webb, and back).</summary>
     public const string WildClusterBootstrapVariant = "wild_other_weights";
 
     /// <summary>
@@ -219,7 +219,7 @@ internal sealed class Simulator
         var seed = unchecked((long)(_cellSeed * 31 + (ulong)sim));
         if (method == WildClusterBootstrapVariant)
         {
-            var weights = _cell.Clusters <= SampleLimits.MaxClustersForWebbWeights ? WildWeights.Rademacher : WildWeights.Webb;
+            var weights = WildClusterBootstrap.DefaultWeights(_cell.Clusters, Alpha, alt) == WildWeights.Webb ? WildWeights.Rademacher : WildWeights.Webb;
             var r = WildClusterBootstrap.Test(d, _cluster, _cell.Clusters, Alpha, alt, weights, Resamples, seed, null, CancellationToken.None, bounds: false);
             var raw = r.PValue < Alpha && (alt != Alternative.Greater || r.Delta > 0);
             return (raw, false, null, raw);

@@ -43,7 +43,7 @@ internal static class Commands
 
         public Option<double> Power { get; } = new("--power") { Description = "Power for the minimum detectable effect, in (0, 1).", DefaultValueFactory = _ => 0.8 };
 
-        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", DefaultValueFactory = _ => "auto" };
+        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, clustered_cr2, wild_cluster_bootstrap, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", DefaultValueFactory = _ => "auto" };
 
         public Option<string?> Cluster { get; } = new("--cluster") { Description = "Cluster key: cluster_id, an item-metadata key or a CSV/Parquet column (clusters are used by default when present)." };
 
@@ -288,7 +288,7 @@ internal static class Commands
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t, {e.Df:0.##} df; normal formula {e.MdeNormal:G6})").AppendLine();
-        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4}{(e.Clusters is { } g ? $", {g:0.#} clusters" : string.Empty)})").AppendLine();
+        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4}{(e.Clusters is { } planned ? $", {planned:0.#} clusters" : string.Empty)})").AppendLine();
         sb.Append(inv, $"{"Std dev",-12} {e.StdDev:G6}").AppendLine();
         if (e.TargetMde is { } t)
         {

@@ -40,7 +40,8 @@ public class SmallSampleGateTests
     [Theory]
     [InlineData(2)]
     [InlineData(3)]
-    public void Auto_WithTwoOrThreeClusters_IsInconclusiveTooFewClusters_NeverAllow(int g)
+    [InlineData(4)]
+    public void Auto_WithTwoToFourClusters_IsInconclusiveTooFewClusters_NeverAllow(int g)
     {
         var (b, c) = Clustered(g, 40, 0.3, g);
         foreach (var alt in new[] { Alternative.Greater, Alternative.TwoSided })
@@ -56,9 +57,22 @@ public class SmallSampleGateTests
     }
 
     [Fact]
+    public void Auto_WithFiveClusters_DecidesOneSided_ButNotTwoSided()
+    {
+        // 2^-5 < 0.05 but 2 * 2^-5 > 0.05: the exact Rademacher test can reject one-sided only.
+        var (b, c) = Clustered(5, 40, 0.3, 5);
+        var one = Gate(b, c);
+        Assert.Equal(GateVerdict.ALLOW, one.Verdict);
+        Assert.Equal(1 / 32.0, one.Comparison.PValue, 15);
+        Assert.Contains(one.Comparison.Notes, n => n.Contains("Rademacher weights, all 32 weight vectors", StringComparison.Ordinal));
+        var two = Gate(b, c, alt: Alternative.TwoSided);
+        Assert.Equal(GateReason.TooFewClusters, two.Reason);
+    }
+
+    [Fact]
     public void Auto_WithFewClusters_NeverUsesThePercentileClusterBootstrap()
     {
-        for (var g = SampleLimits.MinClustersForAuto; g < SampleLimits.MinClustersForCr2; g += 3)
+        for (var g = SampleLimits.MinClustersForAuto(0.05, Alternative.Greater); g < SampleLimits.MinClustersForCr2; g += 3)
         {
             var (b, c) = Clustered(g, 10, 0.02, g);
             var r = Gate(b, c);

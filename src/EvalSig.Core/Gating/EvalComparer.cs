@@ -90,14 +90,18 @@ public static class EvalComparer
                     (resamples, seed) = (options.Resamples, options.Seed);
                     break;
                 case InferenceMethod.WildClusterBootstrap:
-                    var weights = WildWeightsFor(paired.ClusterCount);
+                    var weights = WildClusterBootstrap.DefaultWeights(paired.ClusterCount, alpha, alt);
                     var (enumerated, draws) = WildClusterBootstrap.Plan(paired.ClusterCount, weights, options.Resamples);
                     r = WildClusterBootstrap.Test(d, paired.Cluster!, paired.ClusterCount, alpha, alt, weights, options.Resamples, options.Seed, progress, cancel, bounds: !options.PValuesOnly);
                     resamples = draws;
                     seed = enumerated ? null : options.Seed;
                     notes.Add(enumerated
-                        ? Invariant($"wild_cluster_bootstrap: {weights} weights, all {draws} weight vectors of {paired.ClusterCount} clusters enumerated - the p-value is exact and needs no seed.")
+                        ? Invariant($"wild_cluster_bootstrap: {weights} weights, all {draws} weight vectors of {paired.ClusterCount} clusters enumerated - the p-value needs no seed{(weights == WildWeights.Rademacher ? " and is exact" : string.Empty)}.")
                         : Invariant($"wild_cluster_bootstrap: {weights} weights, {draws} random weight vectors (seed {options.Seed})."));
+                    if (weights == WildWeights.Webb)
+                    {
+                        notes.Add(Invariant($"With {paired.ClusterCount} clusters Rademacher weights cannot reach p < {alpha:G3}, so Webb's six-point weights are used; their p-value is approximate (the validation study measured up to 6.5% rejections of true nulls at alpha 5% with 4 clusters)."));
+                    }
                     if (limitation is null && WildClusterBootstrap.SmallestP(paired.ClusterCount, weights, options.Resamples, alt) >= alpha)
                     {
                         limitation = GateReason.TooFewClusters;
@@ -193,9 +197,6 @@ public static class EvalComparer
             : r with { PValue = p, Statistic = stat, CiLower = lower2, CiUpper = upper2, OneSidedLower = lower, OneSidedUpper = upper };
     }
 
-    private static WildWeights WildWeightsFor(int clusterCount)
-        => clusterCount <= SampleLimits.MaxClustersForWebbWeights ? WildWeights.Webb : WildWeights.Rademacher;
-
     private static bool IsClustered(InferenceMethod m)
         => m is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap;
 
@@ -286,10 +287,11 @@ public static class EvalComparer
 
         if (p.Cluster is not null)
         {
-            if (g < SampleLimits.MinClustersForAuto)
+            var least = SampleLimits.MinClustersForAuto(options.Alpha, options.Alternative);
+            if (g < least)
             {
                 limitation = GateReason.TooFewClusters;
-                notes.Add(Invariant($"auto: only {g} clusters ('{p.ClusterKey}'). Below {SampleLimits.MinClustersForAuto} clusters no method holds the error rate in every design of the validation study (docs/methodology.md), so no verdict can rest on these numbers (shown: wild_cluster_bootstrap). Add clusters - at least {SampleLimits.MinClustersForAuto} independent groups, and {SampleLimits.MinClustersForCr2} or more for full power."));
+                notes.Add(Invariant($"auto: only {g} clusters ('{p.ClusterKey}'). Below {least} clusters ({(options.Alternative == Alternative.Greater ? "one-sided" : "two-sided")}, alpha {options.Alpha:G3}) no method holds the error rate in every design of the validation study (docs/methodology.md), so no verdict can rest on these numbers (shown: wild_cluster_bootstrap). Add clusters - at least {least} independent groups, and {SampleLimits.MinClustersForCr2} or more for full power."));
                 return InferenceMethod.WildClusterBootstrap;
             }
 

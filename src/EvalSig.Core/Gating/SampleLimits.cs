@@ -11,11 +11,8 @@ namespace EvalSig.Core.Gating;
 /// </summary>
 public static class SampleLimits
 {
-    /// <summary>
-    /// Auto on clustered data: below this many clusters no method of the study holds alpha in every
-    /// design (equal and unequal sizes); the verdict is INCONCLUSIVE (TooFewClusters).
-    /// </summary>
-    public const int MinClustersForAuto = 4;
+    /// <summary>Whatever alpha, Auto never decides on fewer clusters than this.</summary>
+    public const int MinClustersForAutoFloor = 4;
 
     /// <summary>Auto on clustered data: from this many clusters on, CR2 with Bell-McCaffrey df; below, the wild cluster bootstrap.</summary>
     public const int MinClustersForCr2 = 50;
@@ -23,14 +20,20 @@ public static class SampleLimits
     /// <summary>The percentile cluster bootstrap over-rejects below this many clusters; it then answers INCONCLUSIVE.</summary>
     public const int MinClustersForClusterBootstrap = 50;
 
-    /// <summary>The wild cluster bootstrap uses Webb's six-point weights up to this many clusters, Rademacher above.</summary>
-    public const int MaxClustersForWebbWeights = 5;
 
     /// <summary>The percentile paired bootstrap over-rejects below this many pairs; it then answers INCONCLUSIVE.</summary>
-    public const int MinPairsForPairedBootstrap = 20;
+    public const int MinPairsForPairedBootstrap = 30;
 
     /// <summary>Auto without clusters and with non-0/1 scores: paired t from this many pairs on, the permutation test below.</summary>
     public const int MinPairsForPairedT = 30;
+
+    /// <summary>
+    /// Auto on clustered data: below this many clusters the verdict is INCONCLUSIVE (TooFewClusters).
+    /// It is the fewest clusters for which the exact (enumerated Rademacher) wild bootstrap can reach
+    /// p &lt; alpha - 5 one-sided, 6 two-sided at alpha 0.05 - and never fewer than 4: below it Webb's
+    /// weights, CR2 and clustered t all exceed alpha in some design of the study.
+    /// </summary>
+    public static int MinClustersForAuto(double alpha, Alternative alt) => Math.Max(MinClustersForAutoFloor, MinUnitsForSignFlip(alpha, alt));
 
     /// <summary>
     /// The fewest independent units (pairs, or clusters) for which an exact sign-flip test can reach

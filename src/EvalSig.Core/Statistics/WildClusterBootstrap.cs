@@ -46,6 +46,15 @@ internal static class WildClusterBootstrap
         -Math.Sqrt(1.5), -1, -Math.Sqrt(0.5), Math.Sqrt(0.5), 1, Math.Sqrt(1.5),
     };
 
+    /// <summary>
+    /// Rademacher weights whenever their exact enumeration can reach p &lt; alpha (G &gt;= 5 one-sided,
+    /// G &gt;= 6 two-sided at alpha 0.05): the test is then an exact randomization test. Below that,
+    /// Webb's six-point weights, whose p-values can fall below alpha with 3 or 4 clusters but are only
+    /// approximate (docs/methodology.md: up to 6.5% at 4 clusters).
+    /// </summary>
+    public static WildWeights DefaultWeights(int clusterCount, double alpha, Alternative alt)
+        => clusterCount >= Gating.SampleLimits.MinUnitsForSignFlip(alpha, alt) ? WildWeights.Rademacher : WildWeights.Webb;
+
     /// <summary>Whether all weight vectors are enumerated for G clusters, and how many draws are used.</summary>
     public static (bool Enumerated, int Draws) Plan(int clusterCount, WildWeights weights, int resamples)
     {
