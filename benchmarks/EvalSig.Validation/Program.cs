@@ -22,7 +22,7 @@ namespace EvalSig.Validation;
 /// --update-docs (the default for the full grid) replaces the generated block of docs/methodology.md.
 /// --report-only rebuilds the tables and figures from DIR/results.csv without simulating; --clusters runs
 /// only the cells with those cluster counts (0: no clusters), so a grid can run in parts, which --merge
-/// joins. Every cell is seeded from the seed and its own design, so parts and threads do not change results.
+/// joins (a later part replaces the same cells of an earlier one). Every cell is seeded from the seed and its own design, so parts and threads do not change results.
 /// </summary>
 internal static class Program
 {
@@ -96,9 +96,14 @@ internal static class Program
         StudyRun run;
         if (merge is not null)
         {
-            // Parts of one grid run separately (--clusters), joined: the wall time is the sum of the parts'.
+            // Parts of one grid run separately (--clusters), joined: the wall time is the sum of the parts',
+            // and where two parts have the same cell, method and alternative the later part wins (a re-run).
             var parts = merge.Select(m => Results.Read(Path.Combine(m, "results.csv"))).ToList();
-            run = new StudyRun(parts[0].Grid, parts[0].Seed, parts[0].Threads, parts.Sum(p => p.Seconds), parts.SelectMany(p => p.Rows).ToList());
+            var rows = parts.SelectMany(p => p.Rows)
+                .GroupBy(r => (r.Scores, r.Clusters, r.Icc, r.Design, r.Items, r.EffectSe, r.Method, r.Alternative))
+                .Select(g => g.Last())
+                .ToList();
+            run = new StudyRun(parts[0].Grid, parts[0].Seed, parts[0].Threads, parts.Sum(p => p.Seconds), rows);
             Results.Write(csv, run);
         }
         else if (reportOnly)

@@ -23,7 +23,7 @@ public class CliTests
         var r = Cli.Run("gate", Cli.Example("baseline.json"), Cli.Example("candidate.json"), "--min-delta", "0.005");
         Assert.Equal(0, r.ExitCode);
         Assert.StartsWith("Verdict      ALLOW (exit 0)", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("clustered_cr2", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("wild_cluster_bootstrap", r.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -46,7 +46,7 @@ public class CliTests
         Assert.Equal("ALLOW", root.GetProperty("verdict").GetString());
         Assert.Equal(0, root.GetProperty("exit_code").GetInt32());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("comparison").GetProperty("ci")[1].ValueKind);
-        Assert.Equal("clustered_cr2", root.GetProperty("comparison").GetProperty("method").GetString());
+        Assert.Equal("wild_cluster_bootstrap", root.GetProperty("comparison").GetProperty("method").GetString());
         Assert.Equal(0.005, root.GetProperty("min_delta").GetDouble());
     }
 

@@ -225,7 +225,7 @@ public class GateTests
         var cmp = EvalComparer.Compare(b, c, new InferenceOptions { ClusterKey = "passage_id" });
         Assert.Equal(60, cmp.NClusters);
         Assert.Equal("passage_id", cmp.ClusterKey);
-        Assert.Equal("clustered_cr2", cmp.Method);
+        Assert.Equal("wild_cluster_bootstrap", cmp.Method);
     }
 
     [Theory]

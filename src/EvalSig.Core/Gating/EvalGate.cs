@@ -76,7 +76,7 @@ public static class EvalGate
         var better = c.Significant && c.Delta > 0;
         if (better && c.Delta >= minDelta)
         {
-            return new(GateVerdict.ALLOW, GateReason.Improved, Invariant($"Improved: delta {Signed(c.Delta)} is significant ({PText(c)}) and at least min-delta {minDelta:G6}; {CiText(c)}."), null);
+            return new(GateVerdict.ALLOW, GateReason.Improved, Invariant($"The candidate is better: delta {Signed(c.Delta)} is significant ({PText(c)}) and at least min-delta {minDelta:G6}; {CiText(c)}."), null);
         }
 
         if (!better && c.Mde > minDelta)
@@ -118,7 +118,7 @@ public static class EvalGate
         var level = Percent(1 - c.Alpha);
         if (c.OneSidedLower > -margin)
         {
-            return new(GateVerdict.ALLOW, GateReason.NonInferior, Invariant($"Non-inferior: the one-sided {level} lower bound {Signed(c.OneSidedLower)} for delta is above -margin {-margin:G6} (delta {Signed(c.Delta)})."), null);
+            return new(GateVerdict.ALLOW, GateReason.NonInferior, Invariant($"The candidate is non-inferior: the one-sided {level} lower bound {Signed(c.OneSidedLower)} for delta is above -margin {-margin:G6} (delta {Signed(c.Delta)})."), null);
         }
 
         if (c.OneSidedUpper < 0)
@@ -146,7 +146,7 @@ public static class EvalGate
         => new(
             GateVerdict.REJECT,
             GateReason.Regressed,
-            Invariant($"Regressed: the candidate is significantly worse than the baseline - delta {Signed(c.Delta)}, and the one-sided {Percent(1 - c.Alpha)} upper bound {Signed(c.OneSidedUpper)} is below zero."),
+            Invariant($"The candidate is significantly worse than the baseline: delta {Signed(c.Delta)}, and the one-sided {Percent(1 - c.Alpha)} upper bound {Signed(c.OneSidedUpper)} is below zero."),
             null);
 
     /// <summary>INCONCLUSIVE when the comparison says the data cannot support a decision, or nothing could be estimated.</summary>
