@@ -46,7 +46,7 @@ internal static class Commands
 
         public Option<double> Power { get; } = new("--power") { Description = "Power for the minimum detectable effect, in (0, 1).", DefaultValueFactory = _ => 0.8 };
 
-        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, or the unpaired welch_t and newcombe.", DefaultValueFactory = _ => "auto" };
+        public Option<string> Method { get; } = new("--method") { Description = "auto, paired_t, clustered_t, clustered_cr2, wild_cluster_bootstrap, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, or the unpaired welch_t and newcombe.", DefaultValueFactory = _ => "auto" };
 
         public Option<string?> Cluster { get; } = new("--cluster") { Description = "Cluster key: cluster_id, an item-metadata key or a CSV/Parquet column (clusters are used by default when present)." };
 
@@ -176,10 +176,10 @@ internal static class Commands
         var candidate = new Argument<string?>("candidate") { Description = "Candidate RunFrame or tool log.", Arity = ArgumentArity.ZeroOrOne };
         var input = new RunFrameArgs();
         var sd = new Option<double?>("--std-dev") { Description = "Standard deviation of the paired differences." };
-        var n = new Option<int?>("--n") { Description = "Number of paired items." };
+        var n = new Option<int?>("--n") { Description = "Number of paired items (may be left out with --target-mde)." };
         var icc = new Option<double>("--icc") { Description = "Intra-cluster correlation.", DefaultValueFactory = _ => 0 };
         var size = new Option<double>("--cluster-size") { Description = "Mean items per cluster.", DefaultValueFactory = _ => 1 };
-        var target = new Option<double?>("--target-mde") { Description = "Effect to detect: also print the items needed." };
+        var target = new Option<double?>("--target-mde") { Description = "Effect to detect: also print the items (and clusters) needed." };
         var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => 0.05, Description = "Significance level." };
         var power = new Option<double>("--power") { DefaultValueFactory = _ => 0.8, Description = "Target power." };
         var alternative = new Option<string?>("--alternative") { Description = "greater (default) or two-sided." };
@@ -207,13 +207,13 @@ internal static class Commands
                 var o = input.Options(p);
                 estimate = PowerAnalysis.FromRuns(RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o), options, p.GetValue(target));
             }
-            else if (p.GetValue(sd) is { } s && p.GetValue(n) is { } count)
+            else if (p.GetValue(sd) is { } s && (p.GetValue(n) is not null || p.GetValue(target) is not null))
             {
-                estimate = PowerAnalysis.FromDesign(s, count, p.GetValue(alpha), p.GetValue(power), alt, p.GetValue(icc), p.GetValue(size), p.GetValue(target));
+                estimate = PowerAnalysis.FromDesign(s, p.GetValue(n), p.GetValue(alpha), p.GetValue(power), alt, p.GetValue(icc), p.GetValue(size), p.GetValue(target));
             }
             else
             {
-                throw new EvalSigException(EvalSigError.InvalidPowerInput, EvalSigErrorKind.InvalidArgument, "Give a baseline and a candidate file, or --std-dev and --n.");
+                throw new EvalSigException(EvalSigError.InvalidPowerInput, EvalSigErrorKind.InvalidArgument, "Give a baseline and a candidate file, or --std-dev with --n and/or --target-mde.");
             }
 
             stdout.Write(p.GetValue(json) ? AnalysisJson.Serialize(estimate) + Environment.NewLine : PowerText(estimate));
@@ -286,7 +286,7 @@ internal static class Commands
         sb.Append(inv, $"{"Cohen's d",-12} {r.CohensD:G6}").AppendLine();
         sb.Append(inv, $"{"Cliff's d",-12} {(r.CliffsDelta is { } cd ? cd.ToString("G6", inv) : "n/a (0/1 scores)")}").AppendLine();
         sb.Append(inv, $"{"Pairs",-12} {c.NPairs} ({c.NClusters} clusters)").AppendLine();
-        sb.Append(inv, $"{"Method",-12} {c.Method}").AppendLine();
+        sb.Append(inv, $"{"Method",-12} {c.Method}{(double.IsNaN(c.Df) ? string.Empty : $" ({c.Df:0.###} df)")}").AppendLine();
         foreach (var n in c.Notes)
         {
             sb.Append(inv, $"{"Note",-12} {n}").AppendLine();
@@ -299,8 +299,8 @@ internal static class Commands
     {
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
-        sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t; normal formula {e.MdeNormal:G6})").AppendLine();
-        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4})").AppendLine();
+        sb.Append(inv, $"{"MDE",-12} {e.Mde:G6} (exact t, {e.Df:0.##} df; normal formula {e.MdeNormal:G6})").AppendLine();
+        sb.Append(inv, $"{"N",-12} {e.N} (effective {e.EffectiveN:0.#}, design effect {e.DesignEffect:G4}{(e.Clusters is { } planned ? $", {planned:0.#} clusters" : string.Empty)})").AppendLine();
         sb.Append(inv, $"{"Std dev",-12} {e.StdDev:G6}").AppendLine();
         if (e.TargetMde is { } t)
         {

@@ -194,7 +194,7 @@ public sealed class CliHarnessTests : IDisposable
             Assert.Equal(0, r.ExitCode);
             var root = JsonDocument.Parse(r.Stdout).RootElement;
             Assert.Equal("ALLOW", root.GetProperty("verdict").GetString());
-            Assert.Equal("Improved", root.GetProperty("reason").GetString());
+            Assert.Equal("improved", root.GetProperty("reason").GetString());
             Assert.True(root.GetProperty("watch").GetProperty("stopped_early").GetBoolean());
             Assert.True(root.GetProperty("watch").GetProperty("cluster_level").GetBoolean());
             Assert.Contains("evalsig watch: n=", r.Stderr, StringComparison.Ordinal);

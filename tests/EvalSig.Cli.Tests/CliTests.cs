@@ -1,5 +1,6 @@
 using System;
 using System.IO;
+using System.Linq;
 using System.Text.Json;
 using Xunit;
 
@@ -22,7 +23,7 @@ public class CliTests
         var r = Cli.Run("gate", Cli.Example("baseline.json"), Cli.Example("candidate.json"), "--min-delta", "0.005");
         Assert.Equal(0, r.ExitCode);
         Assert.StartsWith("Verdict      ALLOW (exit 0)", r.Stdout, StringComparison.Ordinal);
-        Assert.Contains("clustered_t", r.Stdout, StringComparison.Ordinal);
+        Assert.Contains("wild_cluster_bootstrap", r.Stdout, StringComparison.Ordinal);
     }
 
     [Theory]
@@ -45,7 +46,7 @@ public class CliTests
         Assert.Equal("ALLOW", root.GetProperty("verdict").GetString());
         Assert.Equal(0, root.GetProperty("exit_code").GetInt32());
         Assert.Equal(JsonValueKind.Null, root.GetProperty("comparison").GetProperty("ci")[1].ValueKind);
-        Assert.Equal("clustered_t", root.GetProperty("comparison").GetProperty("method").GetString());
+        Assert.Equal("wild_cluster_bootstrap", root.GetProperty("comparison").GetProperty("method").GetString());
         Assert.Equal(0.005, root.GetProperty("min_delta").GetDouble());
     }
 
@@ -144,6 +145,44 @@ public class CliTests
         var runs = Cli.Run("mde", Cli.Example("baseline.json"), Cli.Example("candidate.json"), "--target-mde", "0.02");
         Assert.Equal(0, runs.ExitCode);
         Assert.Contains("Needed", runs.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Mde_FromATargetAlone_GivesPairsAndClusters_WithTheClusterDf()
+    {
+        var r = Cli.Run("mde", "--std-dev", "0.5", "--target-mde", "0.05", "--icc", "0.2", "--cluster-size", "20", "--json");
+        Assert.Equal(0, r.ExitCode);
+        var e = JsonDocument.Parse(r.Stdout).RootElement;
+        var pairs = e.GetProperty("required_n").GetInt64();
+        Assert.Equal((long)Math.Ceiling(pairs / 20.0), e.GetProperty("required_clusters").GetInt64());
+        Assert.Equal(pairs, e.GetProperty("n").GetInt64());
+        Assert.Equal(e.GetProperty("clusters").GetDouble() - 1, e.GetProperty("df").GetDouble(), 9);
+        Assert.Equal(64, Cli.Run("mde", "--std-dev", "0.5").ExitCode);
+    }
+
+    [Fact]
+    public void Gate_ARegression_IsRejectRegressed_InTheJsonAndTheText()
+    {
+        var dir = Directory.CreateTempSubdirectory("evalsig-cli-").FullName;
+        try
+        {
+            var zero = Path.Combine(dir, "zero.csv");
+            var items = JsonDocument.Parse(File.ReadAllText(Cli.Example("baseline.json"))).RootElement.GetProperty("items").EnumerateArray();
+            File.WriteAllText(zero, "item_id,score,cluster_id\n" + string.Concat(items.Select(i => $"{i.GetProperty("item_id").GetString()},0,{i.GetProperty("cluster_id").GetString()}\n")));
+            var json = Cli.Run("gate", Cli.Example("baseline.json"), zero, "--json");
+            Assert.Equal(1, json.ExitCode);
+            var root = JsonDocument.Parse(json.Stdout).RootElement;
+            Assert.Equal("REJECT", root.GetProperty("verdict").GetString());
+            Assert.Equal("regressed", root.GetProperty("reason").GetString());
+            var text = Cli.Run("gate", Cli.Example("baseline.json"), zero, "--alternative", "two-sided");
+            Assert.Equal(1, text.ExitCode);
+            Assert.Contains("Reason       Regressed: ", text.Stdout, StringComparison.Ordinal);
+            Assert.DoesNotContain("Not enough evidence", text.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
     }
 
     [Fact]

@@ -198,16 +198,16 @@ public class GateTests
     public void Auto_PicksByTheDocumentedRules()
     {
         string Method(RunFrame b, RunFrame c) => EvalComparer.Compare(b, c, new InferenceOptions { Resamples = 200 }).Method;
-        var (b1, c1) = Shifted(100, 0.01, 0.1, 1, clusterSize: 2);
-        Assert.Equal("clustered_t", Method(b1, c1)); // 50 clusters
+        var (b1, c1) = Shifted(2 * SampleLimits.MinClustersForCr2, 0.01, 0.1, 1, clusterSize: 2);
+        Assert.Equal("clustered_cr2", Method(b1, c1));
         var (b2, c2) = Shifted(100, 0.01, 0.1, 1, clusterSize: 10);
-        Assert.Equal("cluster_bootstrap", Method(b2, c2)); // 10 clusters
+        Assert.Equal("wild_cluster_bootstrap", Method(b2, c2)); // 10 clusters
         var bin = Frame("b", Enumerable.Range(0, 50).Select(i => (double)(i % 2)).ToArray());
         var bin2 = Frame("c", Enumerable.Range(0, 50).Select(i => (double)(i % 3 == 0 ? 1 : 0)).ToArray());
         Assert.Equal("mcnemar_exact", Method(bin, bin2));
-        var (b3, c3) = Shifted(30, 0.01, 0.1, 1);
+        var (b3, c3) = Shifted(SampleLimits.MinPairsForPairedT, 0.01, 0.1, 1);
         Assert.Equal("paired_t", Method(b3, c3));
-        var (b4, c4) = Shifted(29, 0.01, 0.1, 1);
+        var (b4, c4) = Shifted(SampleLimits.MinPairsForPairedT - 1, 0.01, 0.1, 1);
         Assert.Equal("paired_permutation", Method(b4, c4));
     }
 
@@ -224,17 +224,17 @@ public class GateTests
     [Fact]
     public void ClusterKey_CanBeAMetadataKey()
     {
-        var meta = Enumerable.Range(0, 60).Select(i => "{\"passage_id\":\"p" + (i / 2) + "\"}").ToArray();
-        var ids = Enumerable.Range(0, 60).Select(i => "q" + i).ToArray();
+        var meta = Enumerable.Range(0, 120).Select(i => "{\"passage_id\":\"p" + (i / 2) + "\"}").ToArray();
+        var ids = Enumerable.Range(0, 120).Select(i => "q" + i).ToArray();
         var rng = new Random(3);
         var bs = ids.Select(_ => rng.NextDouble()).ToArray();
         var cs = bs.Select(x => x + 0.01).ToArray();
         var b = RunFrame.Create("b", "m", "t", "acc", ids, bs, metadataJson: meta);
         var c = RunFrame.Create("c", "m", "t", "acc", ids, cs, metadataJson: meta);
         var cmp = EvalComparer.Compare(b, c, new InferenceOptions { ClusterKey = "passage_id" });
-        Assert.Equal(30, cmp.NClusters);
+        Assert.Equal(60, cmp.NClusters);
         Assert.Equal("passage_id", cmp.ClusterKey);
-        Assert.Equal("clustered_t", cmp.Method);
+        Assert.Equal("wild_cluster_bootstrap", cmp.Method);
     }
 
     [Theory]

@@ -29,12 +29,16 @@ public class PowerTests
     }
 
     [Fact]
-    public void DesignEffect_ScalesRequiredItems()
+    public void DesignEffect_ScalesRequiredItems_AndClusterDfAddALittleMore()
     {
         var flat = PowerAnalysis.FromDesign(0.5, 1000, 0.05, 0.8, Alternative.TwoSided, targetMde: 0.05);
         var clustered = PowerAnalysis.FromDesign(0.5, 1000, 0.05, 0.8, Alternative.TwoSided, icc: 0.1, clusterSize: 11, targetMde: 0.05);
         Assert.Equal(2.0, clustered.DesignEffect, 12);
-        Assert.True(Math.Abs(clustered.RequiredN!.Value - (2.0 * flat.RequiredN!.Value)) <= 2);
+
+        // Twice the items for the design effect, and a few more because the test has G - 1 df
+        // (about 143 here) rather than n_eff - 1 (about 790).
+        var ratio = clustered.RequiredN!.Value / (2.0 * flat.RequiredN!.Value);
+        Assert.InRange(ratio, 1.0, 1.02);
         Assert.Equal((long)Math.Ceiling(clustered.RequiredN.Value / 11.0), clustered.RequiredClusters);
     }
 

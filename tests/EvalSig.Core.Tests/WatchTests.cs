@@ -79,7 +79,7 @@ public class WatchTests
         var json = JsonDocument.Parse(WatchReportText.Json(report)).RootElement;
         Assert.Equal("INCONCLUSIVE", json.GetProperty("verdict").GetString());
         Assert.Equal(2, json.GetProperty("exit_code").GetInt32());
-        Assert.Equal("StreamEnded", json.GetProperty("reason").GetString());
+        Assert.Equal("stream_ended", json.GetProperty("reason").GetString());
         Assert.Equal("betting_cs", json.GetProperty("comparison").GetProperty("method").GetString());
         Assert.Equal(1, json.GetProperty("watch").GetProperty("unmatched").GetInt32());
     }

@@ -62,6 +62,114 @@ public class GateCommandTests
     }
 
     [Fact]
+    public void InvokeEvalGate_SignificantRegression_IsRejectRegressed_InTheObjectAndTheJson()
+    {
+        using var t = new TempDirectory();
+        var baseline = Path.Combine(Paths.RepoRoot, "examples", "baseline.json");
+        var items = JsonDocument.Parse(File.ReadAllText(baseline)).RootElement.GetProperty("items").EnumerateArray();
+        var zero = t.Write("zero.csv", "item_id,score,cluster_id\n" + string.Concat(items.Select(i => $"{i.GetProperty("item_id").GetString()},0,{i.GetProperty("cluster_id").GetString()}\n")));
+        var r = PowerShellHost.Run("""
+            foreach ($alt in 'Greater', 'TwoSided') {
+                $g = Invoke-EvalGate $b $c -MinDelta 0.01 -Alternative $alt
+                $g.Reason.ToString()
+                $g.ExitCode
+                $g | Export-EvalReport Json
+            }
+            """, new() { ["b"] = baseline, ["c"] = zero });
+        r.ShouldSucceed();
+        Assert.Equal(6, r.Output.Count);
+        for (var k = 0; k < 6; k += 3)
+        {
+            Assert.Equal("Regressed", r.Output[k].ToString());
+            Assert.Equal("1", r.Output[k + 1].ToString());
+            var json = JsonDocument.Parse(r.Output[k + 2].ToString()).RootElement;
+            Assert.Equal("regressed", json.GetProperty("reason").GetString());
+            Assert.Contains("significantly worse", json.GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>A run pair as two CSV files: scores by item, optional clusters.</summary>
+    private static (string Baseline, string Candidate) Csv(TempDirectory t, double[] baseline, double[] candidate, string[]? clusters = null)
+    {
+        string Body(double[] scores) => (clusters is null ? "item_id,score\n" : "item_id,score,cluster_id\n")
+            + string.Concat(scores.Select((x, i) => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"i{i},{x}{(clusters is null ? string.Empty : "," + clusters[i])}\n")));
+        return (t.Write("base.csv", Body(baseline)), t.Write("cand.csv", Body(candidate)));
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void InvokeEvalGate_TwoOrThreeClusters_IsInconclusiveTooFewClusters(int g)
+    {
+        using var t = new TempDirectory();
+        var n = 40 * g;
+        var (b, c) = Csv(t, Enumerable.Range(0, n).Select(i => (i % 7) / 10.0).ToArray(), Enumerable.Range(0, n).Select(i => ((i % 7) / 10.0) + 0.3 + (0.01 * (i % 3))).ToArray(), Enumerable.Range(0, n).Select(i => "c" + (i / 40)).ToArray());
+        var r = PowerShellHost.Run("$g = Invoke-EvalGate $b $c; $g.Verdict.ToString(); $g.Reason.ToString(); $g.Comparison.Method; $g.ExitCode", new() { ["b"] = b, ["c"] = c });
+        r.ShouldSucceed();
+        Assert.Equal(new[] { "INCONCLUSIVE", "TooFewClusters", "wild_cluster_bootstrap", "2" }, r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void InvokeEvalGate_PairedBootstrapOnTwoItems_IsInconclusiveTooFewPairs()
+    {
+        using var t = new TempDirectory();
+        var (b, c) = Csv(t, new[] { 0.2, 0.3 }, new[] { 0.9, 0.95 });
+        var r = PowerShellHost.Run("$g = Invoke-EvalGate $b $c -Method PairedBootstrap; $g.Verdict.ToString(); $g.Reason.ToString()", new() { ["b"] = b, ["c"] = c });
+        r.ShouldSucceed();
+        Assert.Equal(new[] { "INCONCLUSIVE", "TooFewPairs" }, r.Output.Select(o => o.ToString()));
+    }
+
+    [Theory]
+    [InlineData("Auto")]
+    [InlineData("McNemarExact")]
+    [InlineData("PairedT")]
+    public void InvokeEvalGate_ZeroVarianceOnTwoItems_IsNotCertainty(string method)
+    {
+        using var t = new TempDirectory();
+        var (b, c) = Csv(t, new[] { 0.0, 0.0 }, new[] { 1.0, 1.0 });
+        var r = PowerShellHost.Run("$g = Invoke-EvalGate $b $c -Method $m; $g.Verdict.ToString(); $g.Reason.ToString(); $g.Comparison.PValue; $g.Comparison.Mde -gt 1", new() { ["b"] = b, ["c"] = c, ["m"] = method });
+        r.ShouldSucceed();
+        Assert.Equal(new[] { "INCONCLUSIVE", "TooFewPairs", "0.25", "True" }, r.Output.Select(o => Convert.ToString(o.BaseObject, System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Fact]
+    public void MeasureEvalPower_ClusteredRuns_UseClusterDf_AndATargetAloneGivesPairsAndClusters()
+    {
+        using var t = new TempDirectory();
+        var rng = new Random(6);
+        var effect = Enumerable.Range(0, 6).Select(_ => 0.05 * (rng.NextDouble() - 0.5)).ToArray();
+        var bs = Enumerable.Range(0, 300).Select(_ => rng.NextDouble()).ToArray();
+        var cs = bs.Select((x, i) => x + effect[i / 50] + (0.3 * (rng.NextDouble() - 0.5))).ToArray();
+        var (b, c) = Csv(t, bs, cs, Enumerable.Range(0, 300).Select(i => "c" + (i / 50)).ToArray());
+        var r = PowerShellHost.Run("""
+            $e = Measure-EvalPower $b $c
+            $e.Df
+            $e.Clusters
+            $p = Measure-EvalPower -StdDev 0.5 -TargetMde 0.05 -Icc 0.2 -ClusterSize 20
+            $p.RequiredN
+            $p.RequiredClusters
+            $p.N -eq $p.RequiredN
+            """, new() { ["b"] = b, ["c"] = c });
+        r.ShouldSucceed();
+        Assert.Equal(5.0, (double)r.Output[0].BaseObject, 9);
+        Assert.Equal(6.0, (double)r.Output[1].BaseObject, 9);
+        var need = (long)r.Output[2].BaseObject;
+        Assert.Equal((long)Math.Ceiling(need / 20.0), (long)r.Output[3].BaseObject);
+        Assert.True((bool)r.Output[4].BaseObject);
+    }
+
+    [Theory]
+    [InlineData("ClusteredCr2", "clustered_cr2")]
+    [InlineData("WildClusterBootstrap", "wild_cluster_bootstrap")]
+    public void InvokeEvalGate_NewMethods_ReportTheirNameAndDf(string method, string name)
+    {
+        var r = PowerShellHost.Run("$c = (Invoke-EvalGate $b $c -Method $m -Alternative TwoSided).Comparison; $c.Method; [double]::IsNaN($c.Df)", new() { ["b"] = Ref("binary-clustered", "baseline.json"), ["c"] = Ref("binary-clustered", "candidate.json"), ["m"] = method });
+        r.ShouldSucceed();
+        Assert.Equal(name, r.Output[0].ToString());
+        Assert.Equal(method == "ClusteredCr2" ? "False" : "True", r.Output[1].ToString());
+    }
+
+    [Fact]
     public void InvokeEvalGate_CandidatesFromThePipeline_EachGetAReport()
     {
         var r = PowerShellHost.Run("Import-RunFrame $c1, $c2 | Invoke-EvalGate -Baseline $b -MinDelta 0.005 | ForEach-Object { $_.CandidateRunId }", new()

@@ -37,6 +37,24 @@ Describe 'Invoke-EvalGate' {
         $c.Method | Should -Be 'clustered_t'
     }
 
+    It 'calls a significant regression REJECT / Regressed under <Alternative>' -ForEach @(
+        @{ Alternative = 'Greater' }
+        @{ Alternative = 'TwoSided' }
+    ) {
+        $b = Import-RunFrame (Join-Path $RepoRoot 'examples/baseline.json')
+        $zero = Join-Path $TestDrive 'zero.csv'
+        $b.Items | ForEach-Object { [pscustomobject]@{ item_id = $_.ItemId; score = 0.0; cluster_id = $_.ClusterId } } |
+            ConvertTo-Csv -NoTypeInformation | Set-Content -LiteralPath $zero
+        $report = Invoke-EvalGate $b $zero -MinDelta 0.01 -Alternative $Alternative
+        $report.Verdict | Should -Be 'REJECT'
+        $report.Reason | Should -Be 'Regressed'
+        $report.ExitCode | Should -Be 1
+        $report.Explanation | Should -Match 'significantly worse'
+        $report.Explanation | Should -Not -Match 'improvement is real|Not enough evidence'
+        ($report | Export-EvalReport Json | ConvertFrom-Json).reason | Should -Be 'regressed'
+        ($report | Out-String) | Should -Match 'Reason\s+: Regressed:'
+    }
+
     It 'gates each candidate from the pipeline' {
         $ids = Import-RunFrame (Ref 'binary-unclustered' 'candidate.json'), (Ref 'binary-unclustered' 'baseline.json') |
             Invoke-EvalGate -Baseline (Ref 'binary-unclustered' 'baseline.json') -MinDelta 0.005 |
@@ -109,6 +127,87 @@ Describe 'Invoke-EvalGate' {
         $first = (Invoke-EvalGate $b $c -Method PairedBootstrap -Resamples 5000 -Seed 3).Comparison.CiLower
         $second = (Invoke-EvalGate $b $c -Method PairedBootstrap -Resamples 5000 -Seed 3).Comparison.CiLower
         $second | Should -Be $first
+    }
+}
+
+Describe 'Small samples and few clusters' {
+    BeforeAll {
+        # A run pair as two CSV files in TestDrive: scores by item, optional cluster ids.
+        function New-RunPair([double[]] $Baseline, [double[]] $Candidate, [string[]] $Clusters, [string] $Name) {
+            $paths = foreach ($side in 'base', 'cand') {
+                $scores = if ($side -eq 'base') { $Baseline } else { $Candidate }
+                $path = Join-Path $TestDrive "$Name-$side.csv"
+                $lines = for ($i = 0; $i -lt $scores.Count; $i++) {
+                    $score = $scores[$i].ToString([cultureinfo]::InvariantCulture)
+                    if ($Clusters) { "i$i,$score,$($Clusters[$i])" } else { "i$i,$score" }
+                }
+                Set-Content -LiteralPath $path -Value (@($(if ($Clusters) { 'item_id,score,cluster_id' } else { 'item_id,score' })) + $lines)
+                $path
+            }
+            , $paths
+        }
+    }
+
+    It 'answers INCONCLUSIVE / TooFewClusters with <Clusters> clusters, never ALLOW' -ForEach @(
+        @{ Clusters = 2 }
+        @{ Clusters = 3 }
+    ) {
+        $n = 40 * $Clusters
+        $b = 0..($n - 1) | ForEach-Object { ($_ % 7) / 10 }
+        $c = 0..($n - 1) | ForEach-Object { ($_ % 7) / 10 + 0.3 + 0.01 * ($_ % 3) }
+        $ids = 0..($n - 1) | ForEach-Object { "c$([math]::Floor($_ / 40))" }
+        $pair = New-RunPair $b $c $ids "g$Clusters"
+        foreach ($alt in 'Greater', 'TwoSided') {
+            $report = Invoke-EvalGate $pair[0] $pair[1] -Alternative $alt
+            $report.Verdict | Should -Be 'INCONCLUSIVE'
+            $report.Reason | Should -Be 'TooFewClusters'
+            $report.ExitCode | Should -Be 2
+            $report.Suggestion | Should -Match 'Add clusters'
+        }
+    }
+
+    It 'does not let a paired bootstrap on two items ALLOW' {
+        $pair = New-RunPair @(0.2, 0.3) @(0.9, 0.95) $null 'boot2'
+        $report = Invoke-EvalGate $pair[0] $pair[1] -Method PairedBootstrap
+        $report.Verdict | Should -Be 'INCONCLUSIVE'
+        $report.Reason | Should -Be 'TooFewPairs'
+    }
+
+    It 'does not take a zero variance from two items as certainty (<Method>)' -ForEach @(
+        @{ Method = 'Auto' }
+        @{ Method = 'McNemarExact' }
+        @{ Method = 'PairedT' }
+    ) {
+        $pair = New-RunPair @(0, 0) @(1, 1) $null "zero-$Method"
+        $report = Invoke-EvalGate $pair[0] $pair[1] -Method $Method
+        $report.Verdict | Should -Be 'INCONCLUSIVE'
+        $report.Reason | Should -Be 'TooFewPairs'
+        $report.Comparison.PValue | Should -Be 0.25
+        $report.Comparison.Mde | Should -BeGreaterThan 1
+    }
+
+    It 'plans clustered runs with the cluster-level df, and from a target alone' {
+        $rng = [Random]::new(6)
+        $effect = 0..5 | ForEach-Object { 0.05 * ($rng.NextDouble() - 0.5) }
+        $b = 0..299 | ForEach-Object { $rng.NextDouble() }
+        $c = for ($i = 0; $i -lt 300; $i++) { $b[$i] + $effect[[math]::Floor($i / 50)] + 0.3 * ($rng.NextDouble() - 0.5) }
+        $pair = New-RunPair $b $c (0..299 | ForEach-Object { "c$([math]::Floor($_ / 50))" }) 'plan'
+        $e = Measure-EvalPower $pair[0] $pair[1]
+        $e.Df | Should -BeGreaterOrEqual (5 - 1e-9)
+        $e.Df | Should -BeLessOrEqual (5 + 1e-9)
+        $e.EffectiveN | Should -BeGreaterThan 20
+        $p = Measure-EvalPower -StdDev 0.5 -TargetMde 0.05 -Icc 0.2 -ClusterSize 20
+        $p.RequiredClusters | Should -Be ([math]::Ceiling($p.RequiredN / 20))
+        $p.N | Should -Be $p.RequiredN
+        ($p | Out-String) | Should -Match 'clusters'
+    }
+
+    It 'offers the new methods by name: <Method>' -ForEach @(
+        @{ Method = 'ClusteredCr2'; Name = 'clustered_cr2' }
+        @{ Method = 'WildClusterBootstrap'; Name = 'wild_cluster_bootstrap' }
+    ) {
+        $c = (Invoke-EvalGate (Ref 'binary-clustered' 'baseline.json') (Ref 'binary-clustered' 'candidate.json') -Method $Method -Alternative TwoSided).Comparison
+        $c.Method | Should -Be $Name
     }
 }
 

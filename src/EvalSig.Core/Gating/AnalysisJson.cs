@@ -38,6 +38,8 @@ public static class AnalysisJson
             w.WriteStartObject();
             Num(w, "mde", p.Mde);
             Num(w, "mde_normal", p.MdeNormal);
+            Num(w, "df", p.Df);
+            Num(w, "clusters", p.Clusters ?? double.NaN);
             Num(w, "std_dev", p.StdDev);
             w.WriteNumber("n", p.N);
             Num(w, "design_effect", p.DesignEffect);

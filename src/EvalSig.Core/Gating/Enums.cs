@@ -34,4 +34,9 @@ public enum InferenceMethod
 
     /// <summary>Unpaired: Newcombe's hybrid score (Wilson) interval for a difference of proportions, 0/1 scores.</summary>
     Newcombe,
+    /// <summary>CR2 (Bell-McCaffrey) cluster-robust se with Satterthwaite degrees of freedom, as R's clubSandwich.</summary>
+    ClusteredCr2,
+
+    /// <summary>Wild cluster bootstrap-t with the null imposed; exact enumeration when G is small.</summary>
+    WildClusterBootstrap,
 }

@@ -10,12 +10,6 @@ namespace EvalSig.Core.Gating;
 /// <summary>Pairs two runs and runs the chosen (or automatically picked) method on the differences.</summary>
 public static class EvalComparer
 {
-    /// <summary>Clusters below this count make clustered t unreliable; Auto then bootstraps clusters.</summary>
-    public const int MinClustersForClusteredT = 30;
-
-    /// <summary>Below this many pairs Auto prefers the permutation test to the t approximation.</summary>
-    public const int MinPairsForPairedT = 30;
-
     public static Comparison Compare(RunFrame baseline, RunFrame candidate, InferenceOptions options, IProgress<double>? progress = null, CancellationToken cancel = default)
         => Compare(baseline, candidate, options, progress, cancel, out _);
 
@@ -41,21 +35,32 @@ public static class EvalComparer
             return CompareUnpaired(paired, options, InferenceMethod.Auto);
         }
 
+        return Compare(paired, options, progress, cancel);
+    }
+
+    /// <summary>The inference on already paired runs (the validation study calls this directly).</summary>
+    internal static Comparison Compare(PairedRuns paired, InferenceOptions options, IProgress<double>? progress, CancellationToken cancel)
+    {
         var notes = paired.Notes;
-        var method = Choose(options.Method, paired, notes);
+        var method = Choose(options.Method, paired, options, notes, out var limitation);
         var d = paired.Differences;
         var alpha = options.Alpha;
         var alt = options.Alternative;
 
-        var clusteredDesign = method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap;
+        var clusteredDesign = IsClustered(method);
         if (!clusteredDesign && paired.Cluster is not null && options.Method != InferenceMethod.Auto)
         {
-            notes.Add(Invariant($"{Name(method)} ignores the {paired.ClusterCount} clusters ('{paired.ClusterKey}') in the data: its standard error treats items as independent and is likely understated; clustered_t or cluster_bootstrap account for them."));
+            notes.Add(Invariant($"{Name(method)} ignores the {paired.ClusterCount} clusters ('{paired.ClusterKey}') in the data: its standard error treats items as independent and is likely understated; clustered_cr2 or wild_cluster_bootstrap account for them."));
         }
 
-        var mdeSe = clusteredDesign
-            ? AnalyticTests.ClusteredSe(d, paired.Cluster, paired.ClusterCount)
-            : AnalyticTests.PairedSe(d);
+        // The se and df behind the MDE: CR1 for the methods EVALSIG defines (clustered_t,
+        // cluster_bootstrap, normal quantiles as EVALSIG); CR2 with Bell-McCaffrey df for the
+        // small-sample methods, whose MDE uses t quantiles so that few clusters are not over-sold.
+        var smallSample = method is InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap;
+        var mdeSe = !clusteredDesign
+            ? AnalyticTests.PairedSe(d)
+            : smallSample ? AnalyticTests.Cr2Se(d, paired.Cluster, paired.ClusterCount) : AnalyticTests.ClusteredSe(d, paired.Cluster, paired.ClusterCount);
+        var mdeDf = smallSample && paired.ClusterCount >= 2 ? AnalyticTests.BellMcCaffreyDf(AnalyticTests.ClusterSizes(paired.Cluster, paired.ClusterCount)) : double.NaN;
 
         TestResult r;
         long? b = null, c = null;
@@ -66,7 +71,8 @@ public static class EvalComparer
             notes.Add(paired.Count < 2
                 ? Invariant($"Only {paired.Count} paired item: no uncertainty can be estimated.")
                 : Invariant($"Only {paired.ClusterCount} cluster: no cluster-robust uncertainty can be estimated."));
-            r = new TestResult(Summation.Mean(d), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+            limitation = paired.Count < 2 ? GateReason.TooFewPairs : GateReason.TooFewClusters;
+            r = new TestResult(Summation.Mean(d), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         }
         else
         {
@@ -77,6 +83,9 @@ public static class EvalComparer
                     break;
                 case InferenceMethod.ClusteredT:
                     r = AnalyticTests.ClusteredT(d, paired.Cluster, paired.ClusterCount, alpha, alt);
+                    break;
+                case InferenceMethod.ClusteredCr2:
+                    r = AnalyticTests.Cr2T(d, paired.Cluster, paired.ClusterCount, alpha, alt);
                     break;
                 case InferenceMethod.McNemarExact:
                     (var bb, var cc) = McNemar.Discordant(paired.Baseline, paired.Candidate);
@@ -97,17 +106,37 @@ public static class EvalComparer
                     r = Resampling.ClusterBootstrap(d, paired.Cluster!, paired.ClusterCount, alpha, alt, options.Resamples, options.Seed, progress, cancel);
                     (resamples, seed) = (options.Resamples, options.Seed);
                     break;
+                case InferenceMethod.WildClusterBootstrap:
+                    var weights = WildClusterBootstrap.DefaultWeights(paired.ClusterCount, alpha, alt);
+                    var (enumerated, draws) = WildClusterBootstrap.Plan(paired.ClusterCount, weights, options.Resamples);
+                    r = WildClusterBootstrap.Test(d, paired.Cluster!, paired.ClusterCount, alpha, alt, weights, options.Resamples, options.Seed, progress, cancel, bounds: !options.PValuesOnly);
+                    resamples = draws;
+                    seed = enumerated ? null : options.Seed;
+                    notes.Add(enumerated
+                        ? Invariant($"wild_cluster_bootstrap: {weights} weights, all {draws} weight vectors of {paired.ClusterCount} clusters enumerated - the p-value needs no seed{(weights == WildWeights.Rademacher ? " and is exact" : string.Empty)}.")
+                        : Invariant($"wild_cluster_bootstrap: {weights} weights, {draws} random weight vectors (seed {options.Seed})."));
+                    if (weights == WildWeights.Webb)
+                    {
+                        notes.Add(Invariant($"With {paired.ClusterCount} clusters Rademacher weights cannot reach p < {alpha:G3}, so Webb's six-point weights are used; their p-value is approximate (the validation study measured up to 6.5% rejections of true nulls at alpha 5% with 4 clusters)."));
+                    }
+                    if (limitation is null && WildClusterBootstrap.SmallestP(paired.ClusterCount, weights, options.Resamples, alt) >= alpha)
+                    {
+                        limitation = GateReason.TooFewClusters;
+                        notes.Add(Invariant($"With {paired.ClusterCount} clusters the smallest p-value the wild cluster bootstrap can give is {WildClusterBootstrap.SmallestP(paired.ClusterCount, weights, options.Resamples, alt):G3}, not below alpha {alpha:G3}: it cannot find anything significant. Add clusters."));
+                    }
+
+                    break;
                 default:
                     throw new ArgumentOutOfRangeException(nameof(options), method, "unknown method");
             }
 
-            if (r.Se == 0 && r.Delta == 0)
+            if (mdeSe == 0)
             {
-                notes.Add("Every paired difference is zero: the runs score these items identically.");
+                r = ZeroVariance(r, paired, clusteredDesign, options, notes, ref limitation, ref mdeSe);
             }
         }
 
-        var mde = Mde(mdeSe, options.Alpha, options.Power, alt);
+        var mde = Mde(mdeSe, options.Alpha, options.Power, alt, mdeDf);
         return new Comparison
         {
             Delta = r.Delta,
@@ -118,8 +147,10 @@ public static class EvalComparer
             CiUpper = r.CiUpper,
             CiLevel = 1 - alpha,
             OneSidedLower = r.OneSidedLower,
+            OneSidedUpper = r.OneSidedUpper,
             PValue = r.PValue,
-            Significant = r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
+            Significant = limitation is null && r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
+            Limitation = limitation,
             NPairs = paired.Count,
             NClusters = paired.Cluster is null ? 0 : paired.ClusterCount,
             Method = Name(method),
@@ -182,6 +213,7 @@ public static class EvalComparer
             CiUpper = r.CiUpper,
             CiLevel = 1 - alpha,
             OneSidedLower = r.OneSidedLower,
+            OneSidedUpper = r.OneSidedUpper,
             PValue = r.PValue,
             Significant = r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
             NPairs = 0,
@@ -202,10 +234,63 @@ public static class EvalComparer
     }
 
     /// <summary>
+    /// No spread in the design's units (every difference equal, or every cluster's mean equal): the
+    /// standard error is zero, which is not certainty. The p-value becomes the exact sign-flip test's
+    /// on the u units (pairs, or clusters), 2^-u one-sided when delta points the tested way, and the
+    /// bounds are delta only where that test rejects (unbounded otherwise). Below
+    /// <see cref="SampleLimits.MinUnitsForSignFlip"/> units nothing could be significant: TooFewPairs or
+    /// TooFewClusters. The MDE uses an upper confidence bound on the spread instead of zero: for 0/1
+    /// scores the rate of units unlike the observed ones is at most 1 - alpha^(1/u) (Clopper-Pearson
+    /// for 0 events; the "rule of three"), so var(d) &lt;= (1 + |delta|)^2 (1 - alpha^(1/u)); for other
+    /// scores nothing bounds it and the MDE is infinite.
+    /// </summary>
+    private static TestResult ZeroVariance(TestResult r, PairedRuns paired, bool clusteredDesign, InferenceOptions options, System.Collections.Generic.List<string> notes, ref GateReason? limitation, ref double mdeSe)
+    {
+        var units = clusteredDesign ? paired.ClusterCount : paired.Count;
+        var unit = clusteredDesign ? "clusters" : "paired items";
+        var alpha = options.Alpha;
+        var delta = r.Delta;
+        var oneSided = Math.Pow(0.5, units);
+        var p = delta == 0 ? 1.0
+            : options.Alternative == Alternative.Greater ? (delta > 0 ? oneSided : 1.0)
+            : Math.Min(1, 2 * oneSided);
+        var lower = oneSided < alpha ? delta : double.NegativeInfinity;
+        var upper = oneSided < alpha ? delta : double.PositiveInfinity;
+        var lower2 = oneSided < alpha / 2 ? delta : double.NegativeInfinity;
+        var upper2 = oneSided < alpha / 2 ? delta : double.PositiveInfinity;
+
+        var binary = McNemar.IsBinary(paired.Baseline) && McNemar.IsBinary(paired.Candidate);
+        var bound = 1 - Math.Pow(alpha, 1.0 / units);
+        mdeSe = binary ? (1 + Math.Abs(delta)) * Math.Sqrt(bound / units) : double.NaN;
+        notes.Add(binary
+            ? Invariant($"Zero variance: the {units} {unit} all show the same difference {delta:G6}. That is not certainty: p is the exact sign-flip test's ({p:G4}), and the MDE uses the {1 - alpha:P0} upper bound {bound:G3} on the share of {unit} that could differ.")
+            : Invariant($"Zero variance: the {units} {unit} all show the same difference {delta:G6}. That is not certainty: p is the exact sign-flip test's ({p:G4}), and with scores other than 0/1 nothing bounds the spread, so the MDE is unknown."));
+        if (limitation is null && units < SampleLimits.MinUnitsForSignFlip(alpha, options.Alternative))
+        {
+            limitation = clusteredDesign ? GateReason.TooFewClusters : GateReason.TooFewPairs;
+            notes.Add(Invariant($"With {units} {unit} and no variance, no test can reach p < {alpha:G3}: at least {SampleLimits.MinUnitsForSignFlip(alpha, options.Alternative)} are needed."));
+        }
+
+        var stat = delta == 0 ? 0 : Math.CopySign(double.PositiveInfinity, delta);
+        return options.Alternative == Alternative.Greater
+            ? r with { PValue = p, Statistic = stat, CiLower = lower, CiUpper = double.PositiveInfinity, OneSidedLower = lower, OneSidedUpper = upper }
+            : r with { PValue = p, Statistic = stat, CiLower = lower2, CiUpper = upper2, OneSidedLower = lower, OneSidedUpper = upper };
+    }
+
+    private static bool IsClustered(InferenceMethod m)
+        => m is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap;
+
+    /// <summary>
     /// MDE = (z_{1-alpha'} + z_power) * se with normal quantiles; alpha' = alpha one-sided or
     /// alpha/2 two-sided. Infinite when se cannot be estimated: nothing is detectable.
     /// </summary>
-    public static double Mde(double se, double alpha, double power, Alternative alt)
+    public static double Mde(double se, double alpha, double power, Alternative alt) => Mde(se, alpha, power, alt, double.NaN);
+
+    /// <summary>
+    /// With finite df, t quantiles instead: (t_{1-alpha', df} + t_{power, df}) * se, the usual
+    /// approximation to the power of a t test with df degrees of freedom.
+    /// </summary>
+    internal static double Mde(double se, double alpha, double power, Alternative alt, double df)
     {
         if (double.IsNaN(se))
         {
@@ -213,7 +298,9 @@ public static class EvalComparer
         }
 
         var a = alt == Alternative.Greater ? alpha : alpha / 2;
-        return (Distributions.NormalQuantile(1 - a) + Distributions.NormalQuantile(power)) * se;
+        return double.IsFinite(df) && df > 0
+            ? (Distributions.StudentTQuantile(1 - a, df) + Distributions.StudentTQuantile(power, df)) * se
+            : (Distributions.NormalQuantile(1 - a) + Distributions.NormalQuantile(power)) * se;
     }
 
     public static string Name(InferenceMethod m) => m switch
@@ -226,6 +313,8 @@ public static class EvalComparer
         InferenceMethod.ClusterBootstrap => "cluster_bootstrap",
         InferenceMethod.WelchT => "welch_t",
         InferenceMethod.Newcombe => "newcombe",
+        InferenceMethod.ClusteredCr2 => "clustered_cr2",
+        InferenceMethod.WildClusterBootstrap => "wild_cluster_bootstrap",
         _ => "auto",
     };
 
@@ -242,17 +331,37 @@ public static class EvalComparer
         }
 
         throw InferenceOptions.Invalid(EvalSigError.InvalidMethod, $"Unknown method '{name}'; use auto, paired_t, clustered_t, mcnemar_exact, paired_bootstrap, paired_permutation, cluster_bootstrap, welch_t or newcombe.", name);
+        throw InferenceOptions.Invalid(EvalSigError.InvalidMethod, $"Unknown method '{name}'; use auto, paired_t, clustered_t, clustered_cr2, wild_cluster_bootstrap, mcnemar_exact, paired_bootstrap, paired_permutation or cluster_bootstrap.", name);
     }
 
-    private static InferenceMethod Choose(InferenceMethod requested, PairedRuns p, System.Collections.Generic.List<string> notes)
+    /// <summary>
+    /// The method to run, and whether the data are too thin for it (a note says why and what would
+    /// fix it). Auto's rules and every threshold are in <see cref="SampleLimits"/>, each backed by a
+    /// row of the validation study (docs/methodology.md).
+    /// </summary>
+    private static InferenceMethod Choose(InferenceMethod requested, PairedRuns p, InferenceOptions options, System.Collections.Generic.List<string> notes, out GateReason? limitation)
     {
+        limitation = null;
         var binary = McNemar.IsBinary(p.Baseline) && McNemar.IsBinary(p.Candidate);
+        var g = p.ClusterCount;
         switch (requested)
         {
-            case InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap when p.Cluster is null:
+            case InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap when p.Cluster is null:
                 throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, $"{Name(requested)} needs clusters, but no paired item has a cluster id. Use -Method Auto, or -Cluster <key> to name the cluster key.", requested);
             case InferenceMethod.McNemarExact when !binary:
                 throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "mcnemar_exact needs 0/1 scores in both runs; these runs have other scores. Use -Method Auto or paired_t.", requested);
+            case InferenceMethod.ClusterBootstrap when g < SampleLimits.MinClustersForClusterBootstrap:
+                limitation = GateReason.TooFewClusters;
+                notes.Add(Invariant($"cluster_bootstrap with only {g} clusters: the percentile cluster bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinClustersForClusterBootstrap} clusters (docs/methodology.md), so its p-value cannot support a decision. Use -Method Auto (wild_cluster_bootstrap here), or add clusters."));
+                return requested;
+            case InferenceMethod.PairedBootstrap when p.Count < SampleLimits.MinPairsForPairedBootstrap:
+                limitation = GateReason.TooFewPairs;
+                notes.Add(Invariant($"paired_bootstrap with only {p.Count} pairs: the percentile bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinPairsForPairedBootstrap} pairs (docs/methodology.md), so its p-value cannot support a decision. Use -Method Auto, or collect more paired items."));
+                return requested;
+            case InferenceMethod.PairedPermutation when p.Count < SampleLimits.MinUnitsForSignFlip(options.Alpha, options.Alternative):
+                limitation = GateReason.TooFewPairs;
+                notes.Add(Invariant($"paired_permutation with only {p.Count} pairs: with 2^{p.Count} sign patterns no p-value can fall below alpha {options.Alpha:G3}; at least {SampleLimits.MinUnitsForSignFlip(options.Alpha, options.Alternative)} pairs are needed."));
+                return requested;
             case InferenceMethod.Auto:
                 break;
             default:
@@ -261,14 +370,22 @@ public static class EvalComparer
 
         if (p.Cluster is not null)
         {
-            if (p.ClusterCount >= MinClustersForClusteredT)
+            var least = SampleLimits.MinClustersForAuto(options.Alpha, options.Alternative);
+            if (g < least)
             {
-                notes.Add(Invariant($"auto: {p.ClusterCount} clusters ('{p.ClusterKey}') -> clustered_t."));
-                return InferenceMethod.ClusteredT;
+                limitation = GateReason.TooFewClusters;
+                notes.Add(Invariant($"auto: only {g} clusters ('{p.ClusterKey}'). Below {least} clusters ({(options.Alternative == Alternative.Greater ? "one-sided" : "two-sided")}, alpha {options.Alpha:G3}) no method holds the error rate in every design of the validation study (docs/methodology.md), so no verdict can rest on these numbers (shown: wild_cluster_bootstrap). Add clusters - at least {least} independent groups, and {SampleLimits.MinClustersForCr2} or more for full power."));
+                return InferenceMethod.WildClusterBootstrap;
             }
 
-            notes.Add(Invariant($"auto: only {p.ClusterCount} clusters ('{p.ClusterKey}') -> cluster_bootstrap. With fewer than {MinClustersForClusteredT} clusters every method is fragile; treat the result with caution and add clusters if you can."));
-            return InferenceMethod.ClusterBootstrap;
+            if (g < SampleLimits.MinClustersForCr2)
+            {
+                notes.Add(Invariant($"auto: {g} clusters ('{p.ClusterKey}') -> wild_cluster_bootstrap (null imposed), which holds alpha with few or unequal clusters where t approximations do not."));
+                return InferenceMethod.WildClusterBootstrap;
+            }
+
+            notes.Add(Invariant($"auto: {g} clusters ('{p.ClusterKey}') -> clustered_cr2 (CR2 with Bell-McCaffrey df)."));
+            return InferenceMethod.ClusteredCr2;
         }
 
         if (binary)
@@ -277,13 +394,19 @@ public static class EvalComparer
             return InferenceMethod.McNemarExact;
         }
 
-        if (p.Count >= MinPairsForPairedT)
+        if (p.Count >= SampleLimits.MinPairsForPairedT)
         {
             notes.Add(Invariant($"auto: {p.Count} pairs without clusters -> paired_t."));
             return InferenceMethod.PairedT;
         }
 
-        notes.Add(Invariant($"auto: only {p.Count} pairs -> paired_permutation (the t approximation is doubtful below {MinPairsForPairedT})."));
+        notes.Add(Invariant($"auto: only {p.Count} pairs -> paired_permutation (the t approximation is doubtful below {SampleLimits.MinPairsForPairedT})."));
+        if (p.Count < SampleLimits.MinUnitsForSignFlip(options.Alpha, options.Alternative))
+        {
+            limitation = GateReason.TooFewPairs;
+            notes.Add(Invariant($"With {p.Count} pairs no sign-flip p-value can fall below alpha {options.Alpha:G3}; at least {SampleLimits.MinUnitsForSignFlip(options.Alpha, options.Alternative)} pairs are needed."));
+        }
+
         return InferenceMethod.PairedPermutation;
     }
 

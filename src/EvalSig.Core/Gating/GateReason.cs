@@ -1,36 +1,49 @@
 namespace EvalSig.Core.Gating;
 
 /// <summary>
-/// Why a verdict was reached, machine-readable. Kept in its own file: the gate's report (issue 11)
-/// uses the same names (Improved, BelowMinDelta, Regressed, NotSignificant, Underpowered,
-/// TooFewClusters); the sequential watch adds the non-inferiority pair and StreamEnded.
+/// Why the gate reached its verdict, for machines (pipelines, dashboards) as well as people. Each
+/// verdict has its own reasons: ALLOW -> Improved or NonInferior; REJECT -> Regressed,
+/// BelowMinDelta, NotSignificant, MarginNotMet or Inferior; INCONCLUSIVE -> Underpowered, TooFewPairs,
+/// TooFewClusters or (a watch) StreamEnded.
 /// </summary>
 public enum GateReason
 {
-    /// <summary>ALLOW: the candidate is better by at least min-delta.</summary>
+    /// <summary>ALLOW: significantly better, by at least MinDelta.</summary>
     Improved,
 
-    /// <summary>REJECT: any improvement is smaller than min-delta.</summary>
-    BelowMinDelta,
-
-    /// <summary>REJECT: the candidate is significantly worse than the baseline.</summary>
-    Regressed,
-
-    /// <summary>INCONCLUSIVE: not enough evidence either way.</summary>
-    NotSignificant,
-
-    /// <summary>INCONCLUSIVE: the evaluation cannot detect an effect of the size that matters.</summary>
-    Underpowered,
-
-    /// <summary>INCONCLUSIVE: too few clusters for any calibrated inference.</summary>
-    TooFewClusters,
-
-    /// <summary>ALLOW (non-inferiority): the candidate is no worse than the baseline by more than the margin.</summary>
+    /// <summary>ALLOW (non-inferiority): the one-sided (1 - alpha) lower bound exceeds -Margin.</summary>
     NonInferior,
 
-    /// <summary>REJECT (non-inferiority): the candidate is worse than the baseline by more than the margin.</summary>
+    /// <summary>
+    /// REJECT: significantly worse - the one-sided (1 - alpha) upper bound for delta is below zero -
+    /// whatever the alternative tested.
+    /// </summary>
+    Regressed,
+
+    /// <summary>REJECT: significantly better, but delta is below MinDelta.</summary>
+    BelowMinDelta,
+
+    /// <summary>REJECT: no significant improvement, although the MDE is at most MinDelta (the evaluation could have seen one).</summary>
+    NotSignificant,
+
+    /// <summary>REJECT (non-inferiority): a loss larger than the margin is not ruled out, although the MDE is at most the margin.</summary>
+    MarginNotMet,
+
+    /// <summary>INCONCLUSIVE: not significant, and the MDE exceeds MinDelta (or the margin): more data is needed.</summary>
+    Underpowered,
+
+    /// <summary>INCONCLUSIVE: too few paired items for the method to say anything (or a zero variance estimate from few pairs).</summary>
+    TooFewPairs,
+
+    /// <summary>INCONCLUSIVE: too few clusters for any method to hold its error rate; more clusters are needed.</summary>
+    TooFewClusters,
+
+    /// <summary>
+    /// REJECT (non-inferiority, sequential watch): the candidate is worse than the baseline by more than
+    /// the margin - the sequence's upper bound is below -Margin.
+    /// </summary>
     Inferior,
 
-    /// <summary>INCONCLUSIVE (watch): the stream ended (or every baseline item arrived) before the sequence decided.</summary>
+    /// <summary>INCONCLUSIVE (sequential watch): the stream ended, or every baseline item arrived, before the sequence decided.</summary>
     StreamEnded,
 }

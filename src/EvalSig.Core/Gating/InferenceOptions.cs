@@ -27,6 +27,12 @@ public sealed record InferenceOptions
 
     public long Seed { get; init; }
 
+    /// <summary>
+    /// For the validation study only: skip the wild bootstrap's test-inverted bounds (NaN instead), which
+    /// the gate's ALLOW never depends on; p-values, limitations and verdicts are unchanged.
+    /// </summary>
+    internal bool PValuesOnly { get; init; }
+
     /// <summary>Throws a specific error for the first invalid field.</summary>
     public void Validate()
     {
@@ -55,7 +61,7 @@ public sealed record InferenceOptions
             throw Invalid(EvalSigError.InvalidMethod, "-Cluster and -NoCluster contradict each other; give one.", ClusterKey);
         }
 
-        if (NoCluster && Method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap)
+        if (NoCluster && Method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap)
         {
             throw Invalid(EvalSigError.InvalidMethod, $"Method {Method} needs clusters but -NoCluster was given.", Method);
         }

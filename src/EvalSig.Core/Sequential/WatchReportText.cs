@@ -24,7 +24,7 @@ public static class WatchReportText
             w.WriteStartObject();
             w.WriteString("verdict", r.Verdict.ToString());
             w.WriteNumber("exit_code", r.ExitCode);
-            w.WriteString("reason", r.Reason.ToString());
+            w.WriteString("reason", GateReportJson.ReasonName(r.Reason));
             w.WritePropertyName("comparison");
             GateReportJson.WriteComparison(w, r.Comparison);
             Num(w, "min_delta", r.MinDelta);

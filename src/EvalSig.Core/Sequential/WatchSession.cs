@@ -250,6 +250,7 @@ public sealed class WatchSession
             CiUpper = _cs.Upper,
             CiLevel = Math.Round(1 - _lowerAlpha - _upperAlpha, 12),
             OneSidedLower = _cs.Lower,
+            OneSidedUpper = _cs.Upper,
             PValue = p,
             Significant = p < _options.Alpha && (_options.Alternative != Alternative.Greater || mean > 0),
             NPairs = (int)Math.Min(int.MaxValue, Matched),

@@ -54,6 +54,90 @@ internal static class AnalyticTests
     public static TestResult ClusteredT(ReadOnlySpan<double> d, ReadOnlySpan<int> cluster, int clusterCount, double alpha, Alternative alt)
         => FromSe(Summation.Mean(d), ClusteredSe(d, cluster, clusterCount), clusterCount - 1, alpha, alt);
 
+    /// <summary>
+    /// CR2 (Bell &amp; McCaffrey 2002, bias-reduced linearization) for the intercept-only model d ~ 1,
+    /// with the working model Phi = I as R's clubSandwich uses for lm: the adjustment
+    /// A_g = (I - H_gg)^(-1/2) with H_gg = J / n has eigenvalue (1 - n_g/n)^(-1/2) on the constant
+    /// vector, so 1' A_g e_g = S_g / sqrt(1 - n_g/n) and se^2 = sum_g S_g^2 n / (n - n_g) / n^2, where
+    /// S_g is the sum of the residuals d_i - delta in cluster g. NaN below two clusters.
+    /// </summary>
+    public static double Cr2Se(ReadOnlySpan<double> d, ReadOnlySpan<int> cluster, int clusterCount)
+    {
+        if (clusterCount < 2)
+        {
+            return double.NaN;
+        }
+
+        var delta = Summation.Mean(d);
+        var sums = new double[clusterCount];
+        var sizes = new long[clusterCount];
+        for (var i = 0; i < d.Length; i++)
+        {
+            sums[cluster[i]] += d[i] - delta;
+            sizes[cluster[i]]++;
+        }
+
+        long n = d.Length;
+        var terms = new double[clusterCount];
+        for (var g = 0; g < clusterCount; g++)
+        {
+            terms[g] = sums[g] * sums[g] * n / (n - sizes[g]);
+        }
+
+        return Math.Sqrt(Summation.Sum(terms)) / n;
+    }
+
+    /// <summary>
+    /// Satterthwaite (Bell-McCaffrey) degrees of freedom of the CR2 variance of the mean, as
+    /// clubSandwich's coef_test(..., test = "Satterthwaite") computes them under Phi = I (Pustejovsky
+    /// &amp; Tipton 2018, eq. 11): df = (sum_g p_g'p_g)^2 / sum_{g,h} (p_g'p_h)^2 with
+    /// p_g = (I - H) A_g 1_g / n. For d ~ 1 this reduces, with f_g = n_g / n, to
+    /// df = 1 / (sum_g f_g^2 (1 - 2 f_g) / (1 - f_g)^2 + (sum_g f_g^2 / (1 - f_g))^2): exactly G - 1
+    /// for equal sizes, less when a few clusters dominate. Depends on the cluster sizes only.
+    /// </summary>
+    public static double BellMcCaffreyDf(ReadOnlySpan<long> sizes)
+    {
+        if (sizes.Length < 2)
+        {
+            return double.NaN;
+        }
+
+        double n = 0;
+        foreach (var s in sizes)
+        {
+            n += s;
+        }
+
+        var first = new double[sizes.Length];
+        var second = new double[sizes.Length];
+        for (var g = 0; g < sizes.Length; g++)
+        {
+            var f = sizes[g] / n;
+            var rest = (n - sizes[g]) / n;
+            second[g] = f * f / rest;
+            first[g] = second[g] * (1 - (2 * f)) / rest;
+        }
+
+        var s2 = Summation.Sum(second);
+        return 1 / (Summation.Sum(first) + (s2 * s2));
+    }
+
+    /// <summary>Cluster sizes n_g for dense cluster ids 0..G-1.</summary>
+    public static long[] ClusterSizes(ReadOnlySpan<int> cluster, int clusterCount)
+    {
+        var sizes = new long[clusterCount];
+        foreach (var c in cluster)
+        {
+            sizes[c]++;
+        }
+
+        return sizes;
+    }
+
+    /// <summary>CR2 se with Bell-McCaffrey df, Student t (clubSandwich's coef_test, test = "Satterthwaite").</summary>
+    public static TestResult Cr2T(ReadOnlySpan<double> d, ReadOnlySpan<int> cluster, int clusterCount, double alpha, Alternative alt)
+        => FromSe(Summation.Mean(d), Cr2Se(d, cluster, clusterCount), BellMcCaffreyDf(ClusterSizes(cluster, clusterCount)), alpha, alt);
+
     /// <summary>t statistic, p-value and t-quantile interval for an estimate with standard error se.</summary>
     public static TestResult FromSe(double delta, double se, double df, double alpha, Alternative alt)
     {
@@ -68,13 +152,14 @@ internal static class AnalyticTests
             : Math.Min(1, 2 * Distributions.StudentTCdf(-Math.Abs(t), df));
         var qOne = Distributions.StudentTQuantile(1 - alpha, df);
         var oneSidedLower = delta - (qOne * se);
+        var oneSidedUpper = delta + (qOne * se);
         if (alt == Alternative.Greater)
         {
-            return new TestResult(delta, se, df, t, p, oneSidedLower, double.PositiveInfinity, oneSidedLower);
+            return new TestResult(delta, se, df, t, p, oneSidedLower, double.PositiveInfinity, oneSidedLower, oneSidedUpper);
         }
 
         var q = Distributions.StudentTQuantile(1 - (alpha / 2), df);
-        return new TestResult(delta, se, df, t, p, delta - (q * se), delta + (q * se), oneSidedLower);
+        return new TestResult(delta, se, df, t, p, delta - (q * se), delta + (q * se), oneSidedLower, oneSidedUpper);
     }
 
     /// <summary>
@@ -87,9 +172,9 @@ internal static class AnalyticTests
         {
             var p = delta == 0 || (alt == Alternative.Greater && delta < 0) ? 1.0 : 0.0;
             var stat = delta == 0 ? 0 : Math.CopySign(double.PositiveInfinity, delta);
-            return new TestResult(delta, 0, df, stat, p, delta, alt == Alternative.Greater ? double.PositiveInfinity : delta, delta);
+            return new TestResult(delta, 0, df, stat, p, delta, alt == Alternative.Greater ? double.PositiveInfinity : delta, delta, delta);
         }
 
-        return new TestResult(delta, double.NaN, df, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+        return new TestResult(delta, double.NaN, df, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
     }
 }

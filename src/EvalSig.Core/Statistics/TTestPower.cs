@@ -10,16 +10,22 @@ namespace EvalSig.Core.Statistics;
 /// </summary>
 internal static class TTestPower
 {
-    /// <summary>Power to detect a standardized effect d (delta / sd) with n units.</summary>
+    /// <summary>Power to detect a standardized effect d (delta / sd) with n units: ncp = d sqrt(n), df = n - 1.</summary>
     public static double Power(double d, double n, double alpha, Alternative alt)
+        => n - 1 > 0 ? PowerAt(d * Math.Sqrt(n), n - 1, alpha, alt) : double.NaN;
+
+    /// <summary>
+    /// Power of a t test with df degrees of freedom when the true effect is ncp standard errors:
+    /// P(T'(df, ncp) &gt; t_{1-alpha, df}), plus the lower tail two-sided. For clustered designs
+    /// df is the cluster-level df (G - 1, or Bell-McCaffrey's), not n - 1.
+    /// </summary>
+    public static double PowerAt(double ncp, double df, double alpha, Alternative alt)
     {
-        var df = n - 1;
         if (!(df > 0))
         {
             return double.NaN;
         }
 
-        var ncp = d * Math.Sqrt(n);
         if (alt == Alternative.Greater)
         {
             return UpperTail(Distributions.StudentTQuantile(1 - alpha, df), df, ncp);
@@ -31,21 +37,31 @@ internal static class TTestPower
 
     /// <summary>The standardized effect detectable with the given power (solved by bisection).</summary>
     public static double DetectableEffect(double n, double alpha, double power, Alternative alt)
+        => DetectableNcp(n - 1, alpha, power, alt) / Math.Sqrt(n);
+
+    /// <summary>The effect, in standard errors, that a t test with df degrees of freedom detects with the given power.</summary>
+    public static double DetectableNcp(double df, double alpha, double power, Alternative alt)
     {
-        double lo = 0, hi = 1;
-        while (Power(hi, n, alpha, alt) < power)
+        if (!(df > 0))
         {
+            return double.PositiveInfinity;
+        }
+
+        double lo = 0, hi = 4;
+        while (PowerAt(hi, df, alpha, alt) < power)
+        {
+            lo = hi;
             hi *= 2;
-            if (hi > 1e6)
+            if (hi > 1e9)
             {
                 return double.PositiveInfinity;
             }
         }
 
-        for (var i = 0; i < 200 && hi - lo > 1e-13 * hi; i++)
+        for (var i = 0; i < 200 && hi - lo > 1e-14 * hi; i++)
         {
             var mid = 0.5 * (lo + hi);
-            if (Power(mid, n, alpha, alt) < power)
+            if (PowerAt(mid, df, alpha, alt) < power)
             {
                 lo = mid;
             }
@@ -72,7 +88,7 @@ internal static class TTestPower
             }
         }
 
-        for (var i = 0; i < 200 && hi - lo > 1e-10 * hi; i++)
+        for (var i = 0; i < 200 && hi - lo > 1e-14 * hi; i++)
         {
             var mid = 0.5 * (lo + hi);
             if (Power(d, mid, alpha, alt) < power)

@@ -60,7 +60,7 @@ internal static class UnpairedTests
         var delta = pc - pb;
         var se = Math.Sqrt((pc * (1 - pc) / nc) + (pb * (1 - pb) / nb));
         var zOne = Distributions.NormalQuantile(1 - alpha);
-        var oneSidedLower = Bounds(xb, nb, xc, nc, zOne).Lower;
+        var (oneSidedLower, oneSidedUpper) = Bounds(xb, nb, xc, nc, zOne);
         double p;
         if (delta == 0)
         {
@@ -78,11 +78,11 @@ internal static class UnpairedTests
 
         if (alt == Alternative.Greater)
         {
-            return new TestResult(delta, se, double.NaN, double.NaN, p, oneSidedLower, double.PositiveInfinity, oneSidedLower);
+            return new TestResult(delta, se, double.NaN, double.NaN, p, oneSidedLower, double.PositiveInfinity, oneSidedLower, oneSidedUpper);
         }
 
         var (lower, upper2) = Bounds(xb, nb, xc, nc, Distributions.NormalQuantile(1 - (alpha / 2)));
-        return new TestResult(delta, se, double.NaN, double.NaN, p, lower, upper2, oneSidedLower);
+        return new TestResult(delta, se, double.NaN, double.NaN, p, lower, upper2, oneSidedLower, oneSidedUpper);
     }
 
     private static (double Lower, double Upper) Bounds(double xb, int nb, double xc, int nc, double z)

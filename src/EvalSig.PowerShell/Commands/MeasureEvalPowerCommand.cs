@@ -35,9 +35,9 @@ public sealed class MeasureEvalPowerCommand : EvalSigCmdlet
     [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Design))]
     public double StdDev { get; set; }
 
-    /// <summary>Number of paired items.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Design))]
-    public int N { get; set; }
+    /// <summary>Number of paired items; may be left out when -TargetMde asks for the items needed.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.Design))]
+    public int? N { get; set; }
 
     /// <summary>Intra-cluster correlation of the differences.</summary>
     [Parameter(ParameterSetName = nameof(ParameterSet.Design))]
@@ -47,7 +47,7 @@ public sealed class MeasureEvalPowerCommand : EvalSigCmdlet
     [Parameter(ParameterSetName = nameof(ParameterSet.Design))]
     public double ClusterSize { get; set; } = 1;
 
-    /// <summary>The effect you want to detect; the result then includes the items needed.</summary>
+    /// <summary>The effect you want to detect; the result then includes the items (and clusters) needed.</summary>
     [Parameter]
     public double? TargetMde { get; set; }
 
