@@ -274,7 +274,7 @@ internal static class Commands
         sb.Append(inv, $"{"Cohen's d",-12} {r.CohensD:G6}").AppendLine();
         sb.Append(inv, $"{"Cliff's d",-12} {(r.CliffsDelta is { } cd ? cd.ToString("G6", inv) : "n/a (0/1 scores)")}").AppendLine();
         sb.Append(inv, $"{"Pairs",-12} {c.NPairs} ({c.NClusters} clusters)").AppendLine();
-        sb.Append(inv, $"{"Method",-12} {c.Method}").AppendLine();
+        sb.Append(inv, $"{"Method",-12} {c.Method}{(double.IsNaN(c.Df) ? string.Empty : $" ({c.Df:0.###} df)")}").AppendLine();
         foreach (var n in c.Notes)
         {
             sb.Append(inv, $"{"Note",-12} {n}").AppendLine();

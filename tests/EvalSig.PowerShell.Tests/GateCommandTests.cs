@@ -62,6 +62,33 @@ public class GateCommandTests
     }
 
     [Fact]
+    public void InvokeEvalGate_SignificantRegression_IsRejectRegressed_InTheObjectAndTheJson()
+    {
+        using var t = new TempDirectory();
+        var baseline = Path.Combine(Paths.RepoRoot, "examples", "baseline.json");
+        var items = JsonDocument.Parse(File.ReadAllText(baseline)).RootElement.GetProperty("items").EnumerateArray();
+        var zero = t.Write("zero.csv", "item_id,score,cluster_id\n" + string.Concat(items.Select(i => $"{i.GetProperty("item_id").GetString()},0,{i.GetProperty("cluster_id").GetString()}\n")));
+        var r = PowerShellHost.Run("""
+            foreach ($alt in 'Greater', 'TwoSided') {
+                $g = Invoke-EvalGate $b $c -MinDelta 0.01 -Alternative $alt
+                $g.Reason.ToString()
+                $g.ExitCode
+                $g | Export-EvalReport Json
+            }
+            """, new() { ["b"] = baseline, ["c"] = zero });
+        r.ShouldSucceed();
+        Assert.Equal(6, r.Output.Count);
+        for (var k = 0; k < 6; k += 3)
+        {
+            Assert.Equal("Regressed", r.Output[k].ToString());
+            Assert.Equal("1", r.Output[k + 1].ToString());
+            var json = JsonDocument.Parse(r.Output[k + 2].ToString()).RootElement;
+            Assert.Equal("regressed", json.GetProperty("reason").GetString());
+            Assert.Contains("significantly worse", json.GetProperty("explanation").GetString(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
     public void InvokeEvalGate_CandidatesFromThePipeline_EachGetAReport()
     {
         var r = PowerShellHost.Run("Import-RunFrame $c1, $c2 | Invoke-EvalGate -Baseline $b -MinDelta 0.005 | ForEach-Object { $_.CandidateRunId }", new()

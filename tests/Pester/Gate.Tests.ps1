@@ -37,6 +37,24 @@ Describe 'Invoke-EvalGate' {
         $c.Method | Should -Be 'clustered_t'
     }
 
+    It 'calls a significant regression REJECT / Regressed under <Alternative>' -ForEach @(
+        @{ Alternative = 'Greater' }
+        @{ Alternative = 'TwoSided' }
+    ) {
+        $b = Import-RunFrame (Join-Path $RepoRoot 'examples/baseline.json')
+        $zero = Join-Path $TestDrive 'zero.csv'
+        $b.Items | ForEach-Object { [pscustomobject]@{ item_id = $_.ItemId; score = 0.0; cluster_id = $_.ClusterId } } |
+            ConvertTo-Csv -NoTypeInformation | Set-Content -LiteralPath $zero
+        $report = Invoke-EvalGate $b $zero -MinDelta 0.01 -Alternative $Alternative
+        $report.Verdict | Should -Be 'REJECT'
+        $report.Reason | Should -Be 'Regressed'
+        $report.ExitCode | Should -Be 1
+        $report.Explanation | Should -Match 'significantly worse'
+        $report.Explanation | Should -Not -Match 'improvement is real|Not enough evidence'
+        ($report | Export-EvalReport Json | ConvertFrom-Json).reason | Should -Be 'regressed'
+        ($report | Out-String) | Should -Match 'Reason\s+: Regressed:'
+    }
+
     It 'gates each candidate from the pipeline' {
         $ids = Import-RunFrame (Ref 'binary-unclustered' 'candidate.json'), (Ref 'binary-unclustered' 'baseline.json') |
             Invoke-EvalGate -Baseline (Ref 'binary-unclustered' 'baseline.json') -MinDelta 0.005 |

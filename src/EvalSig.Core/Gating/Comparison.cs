@@ -29,10 +29,22 @@ public sealed record Comparison
     /// <summary>Lower end of the one-sided (1 - alpha) interval, used by non-inferiority.</summary>
     public required double OneSidedLower { get; init; }
 
+    /// <summary>Upper end of the one-sided (1 - alpha) interval: below zero, the candidate is significantly worse.</summary>
+    public required double OneSidedUpper { get; init; }
+
     public required double PValue { get; init; }
 
-    /// <summary>p &lt; alpha, and for the one-sided test also delta &gt; 0.</summary>
+    /// <summary>
+    /// p &lt; alpha, for the one-sided test also delta &gt; 0, and the data suffice for the method
+    /// (<see cref="Limitation"/> is null).
+    /// </summary>
     public required bool Significant { get; init; }
+
+    /// <summary>
+    /// <see cref="GateReason.TooFewPairs"/> or <see cref="GateReason.TooFewClusters"/> when the data
+    /// cannot support a decision with this method (a note says why and what would fix it); null otherwise.
+    /// </summary>
+    public GateReason? Limitation { get; init; }
 
     public required int NPairs { get; init; }
 

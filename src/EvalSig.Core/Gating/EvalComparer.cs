@@ -44,12 +44,14 @@ public static class EvalComparer
         long? b = null, c = null;
         int? resamples = null;
         long? seed = null;
+        GateReason? limitation = null;
         if (paired.Count < 2 || (clusteredDesign && paired.ClusterCount < 2))
         {
             notes.Add(paired.Count < 2
                 ? Invariant($"Only {paired.Count} paired item: no uncertainty can be estimated.")
                 : Invariant($"Only {paired.ClusterCount} cluster: no cluster-robust uncertainty can be estimated."));
-            r = new TestResult(Summation.Mean(d), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+            limitation = paired.Count < 2 ? GateReason.TooFewPairs : GateReason.TooFewClusters;
+            r = new TestResult(Summation.Mean(d), double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         }
         else
         {
@@ -101,8 +103,10 @@ public static class EvalComparer
             CiUpper = r.CiUpper,
             CiLevel = 1 - alpha,
             OneSidedLower = r.OneSidedLower,
+            OneSidedUpper = r.OneSidedUpper,
             PValue = r.PValue,
-            Significant = r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
+            Significant = limitation is null && r.PValue < alpha && (alt != Alternative.Greater || r.Delta > 0),
+            Limitation = limitation,
             NPairs = paired.Count,
             NClusters = paired.Cluster is null ? 0 : paired.ClusterCount,
             Method = Name(method),

@@ -9,6 +9,12 @@ public sealed record GateReport
 
     public int ExitCode => (int)Verdict;
 
+    /// <summary>Why: machine-readable (Improved, Regressed, Underpowered, TooFewClusters...).</summary>
+    public required GateReason Reason { get; init; }
+
+    /// <summary>One sentence that states the reason with the numbers behind it (delta, CI or bound, p, MDE).</summary>
+    public required string Explanation { get; init; }
+
     public required Comparison Comparison { get; init; }
 
     public required double MinDelta { get; init; }
@@ -40,5 +46,5 @@ public sealed record GateReport
     /// <summary>The candidate the decision was made on, when the report came from the gate.</summary>
     public RunFrames.RunFrame? Candidate { get; init; }
 
-    public override string ToString() => $"{Verdict} delta={Comparison.Delta:G6} p={Comparison.PValue:G4} ({Comparison.Method})";
+    public override string ToString() => System.FormattableString.Invariant($"{Verdict} ({Reason}) delta={Comparison.Delta:G6} p={Comparison.PValue:G4} ({Comparison.Method})");
 }

@@ -34,6 +34,8 @@ public static class GateReportJson
         w.WriteStartObject();
         w.WriteString("verdict", r.Verdict.ToString());
         w.WriteNumber("exit_code", r.ExitCode);
+        w.WriteString("reason", ReasonName(r.Reason));
+        w.WriteString("explanation", r.Explanation);
         w.WritePropertyName("comparison");
         WriteComparison(w, r.Comparison);
         Num(w, "min_delta", r.MinDelta);
@@ -95,6 +97,16 @@ public static class GateReportJson
         Num(w, "df", c.Df);
         Num(w, "statistic", c.Statistic);
         Num(w, "one_sided_lower", c.OneSidedLower);
+        Num(w, "one_sided_upper", c.OneSidedUpper);
+        if (c.Limitation is { } limitation)
+        {
+            w.WriteString("limitation", ReasonName(limitation));
+        }
+        else
+        {
+            w.WriteNull("limitation");
+        }
+
         Num(w, "mde_se", c.MdeSe);
         w.WriteString("alternative", AlternativeName(c.Alternative));
         if (c.ClusterKey is null)
@@ -157,6 +169,21 @@ public static class GateReportJson
     }
 
     public static string AlternativeName(Alternative a) => a == Alternative.Greater ? "greater" : "two_sided";
+
+    /// <summary>The reason as the JSON report writes it: snake_case (improved, below_min_delta, too_few_clusters...).</summary>
+    public static string ReasonName(GateReason reason) => reason switch
+    {
+        GateReason.Improved => "improved",
+        GateReason.NonInferior => "non_inferior",
+        GateReason.Regressed => "regressed",
+        GateReason.BelowMinDelta => "below_min_delta",
+        GateReason.NotSignificant => "not_significant",
+        GateReason.MarginNotMet => "margin_not_met",
+        GateReason.Underpowered => "underpowered",
+        GateReason.TooFewPairs => "too_few_pairs",
+        GateReason.TooFewClusters => "too_few_clusters",
+        _ => throw new ArgumentOutOfRangeException(nameof(reason), reason, "unknown reason"),
+    };
 
     private static void WriteOptions(Utf8JsonWriter w, GateOptions o)
     {

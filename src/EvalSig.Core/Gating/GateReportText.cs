@@ -26,7 +26,8 @@ public static class GateReportText
         var c = r.Comparison;
         var sb = new StringBuilder();
         sb.Append(Inv, $"## EvalSig gate: **{r.Verdict}**").AppendLine().AppendLine();
-        sb.Append(Inv, $"Candidate `{r.CandidateRunId}` vs baseline `{r.BaselineRunId}` - {Headline(r)} (exit code {r.ExitCode}).").AppendLine().AppendLine();
+        sb.Append(Inv, $"Candidate `{r.CandidateRunId}` vs baseline `{r.BaselineRunId}` - {Headline(r)} (exit code {r.ExitCode}, reason `{GateReportJson.ReasonName(r.Reason)}`).").AppendLine().AppendLine();
+        sb.AppendLine(r.Explanation).AppendLine();
         sb.AppendLine("| | |");
         sb.AppendLine("|---|---|");
         foreach (var (label, value) in Rows(r))
@@ -57,6 +58,7 @@ public static class GateReportText
         ArgumentNullException.ThrowIfNull(r);
         var sb = new StringBuilder();
         sb.Append(Inv, $"{"Verdict",-12} {r.Verdict} (exit {r.ExitCode}) - {Headline(r)}").AppendLine();
+        sb.Append(Inv, $"{"Reason",-12} {r.Reason}: {r.Explanation}").AppendLine();
         foreach (var (label, value) in Rows(r))
         {
             sb.Append(Inv, $"{label,-12} {value}").AppendLine();
@@ -75,10 +77,16 @@ public static class GateReportText
         return sb.ToString();
     }
 
-    private static string Headline(GateReport r) => r.Verdict switch
+    private static string Headline(GateReport r) => r.Reason switch
     {
-        GateVerdict.ALLOW => r.Decision == GateDecision.Superiority ? "the candidate is better by at least min-delta" : "the candidate is no worse than the baseline by more than the margin",
-        GateVerdict.REJECT => r.Decision == GateDecision.Superiority ? "the candidate does not improve by min-delta" : "the candidate may be worse than the margin allows",
+        GateReason.Improved => "the candidate is better by at least min-delta",
+        GateReason.NonInferior => "the candidate is no worse than the baseline by more than the margin",
+        GateReason.Regressed => "the candidate is significantly worse than the baseline",
+        GateReason.BelowMinDelta => "the candidate is better, but by less than min-delta",
+        GateReason.NotSignificant => "the candidate does not improve by min-delta",
+        GateReason.MarginNotMet => "the candidate may be worse than the margin allows",
+        GateReason.TooFewClusters => "too few clusters to decide",
+        GateReason.TooFewPairs => "too few paired items to decide",
         _ => "not enough evidence to decide",
     };
 
@@ -91,12 +99,13 @@ public static class GateReportText
         {
             ("Delta", Signed(c.Delta)),
             ($"{level} CI", $"[{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}"),
+            ("Upper bound", $"{Signed(c.OneSidedUpper)} (one-sided {level}; below zero is a significant regression)"),
             ("p-value", $"{Num(c.PValue)} ({sided})"),
             ("MDE", $"{Num(c.Mde)} at {Percent(c.Power)} power"),
             (r.Decision == GateDecision.Superiority ? "Min delta" : "Margin", Num(r.Decision == GateDecision.Superiority ? r.MinDelta : r.Margin ?? double.NaN)),
             ("Pairs", c.NPairs.ToString(Inv) + (c.OnlyInBaseline + c.OnlyInCandidate > 0 ? $" ({c.OnlyInBaseline} only in baseline, {c.OnlyInCandidate} only in candidate)" : string.Empty)),
             ("Clusters", c.NClusters == 0 ? "none" : $"{c.NClusters} ('{c.ClusterKey}')"),
-            ("Method", c.Method + (c.McNemarB is { } b ? $" (b = {b}, c = {c.McNemarC})" : string.Empty) + (c.Resamples is { } rs ? $" ({rs} resamples, seed {c.Seed})" : string.Empty)),
+            ("Method", c.Method + (double.IsNaN(c.Df) ? string.Empty : $", {c.Df.ToString("0.###", Inv)} df") + (c.McNemarB is { } b ? $" (b = {b}, c = {c.McNemarC})" : string.Empty) + (c.Resamples is { } rs ? $" ({rs} resamples, seed {c.Seed})" : string.Empty)),
         };
         return rows.ToArray();
     }

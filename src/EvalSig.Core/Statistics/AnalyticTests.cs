@@ -68,13 +68,14 @@ internal static class AnalyticTests
             : Math.Min(1, 2 * Distributions.StudentTCdf(-Math.Abs(t), df));
         var qOne = Distributions.StudentTQuantile(1 - alpha, df);
         var oneSidedLower = delta - (qOne * se);
+        var oneSidedUpper = delta + (qOne * se);
         if (alt == Alternative.Greater)
         {
-            return new TestResult(delta, se, df, t, p, oneSidedLower, double.PositiveInfinity, oneSidedLower);
+            return new TestResult(delta, se, df, t, p, oneSidedLower, double.PositiveInfinity, oneSidedLower, oneSidedUpper);
         }
 
         var q = Distributions.StudentTQuantile(1 - (alpha / 2), df);
-        return new TestResult(delta, se, df, t, p, delta - (q * se), delta + (q * se), oneSidedLower);
+        return new TestResult(delta, se, df, t, p, delta - (q * se), delta + (q * se), oneSidedLower, oneSidedUpper);
     }
 
     /// <summary>
@@ -87,9 +88,9 @@ internal static class AnalyticTests
         {
             var p = delta == 0 || (alt == Alternative.Greater && delta < 0) ? 1.0 : 0.0;
             var stat = delta == 0 ? 0 : Math.CopySign(double.PositiveInfinity, delta);
-            return new TestResult(delta, 0, df, stat, p, delta, alt == Alternative.Greater ? double.PositiveInfinity : delta, delta);
+            return new TestResult(delta, 0, df, stat, p, delta, alt == Alternative.Greater ? double.PositiveInfinity : delta, delta, delta);
         }
 
-        return new TestResult(delta, double.NaN, df, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
+        return new TestResult(delta, double.NaN, df, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
     }
 }

@@ -159,9 +159,10 @@ internal static class Resampling
         var mean = Summation.Mean(sorted);
         var se = Math.Sqrt(Summation.SumSquaredDeviations(sorted, mean) / (sorted.Length - 1));
         var oneSidedLower = Quantile(sorted, alpha);
+        var oneSidedUpper = Quantile(sorted, 1 - alpha);
         return alt == Alternative.Greater
-            ? new TestResult(delta, se, double.NaN, double.NaN, p, oneSidedLower, double.PositiveInfinity, oneSidedLower)
-            : new TestResult(delta, se, double.NaN, double.NaN, p, Quantile(sorted, alpha / 2), Quantile(sorted, 1 - (alpha / 2)), oneSidedLower);
+            ? new TestResult(delta, se, double.NaN, double.NaN, p, oneSidedLower, double.PositiveInfinity, oneSidedLower, oneSidedUpper)
+            : new TestResult(delta, se, double.NaN, double.NaN, p, Quantile(sorted, alpha / 2), Quantile(sorted, 1 - (alpha / 2)), oneSidedLower, oneSidedUpper);
     }
 
     /// <summary>Linear interpolation between order statistics (numpy's default, Hyndman-Fan type 7).</summary>

@@ -2,8 +2,9 @@ namespace EvalSig.Core.Statistics;
 
 /// <summary>
 /// One method's inference on paired differences. <see cref="OneSidedLower"/> is the lower end
-/// of the one-sided (1 - alpha) interval whatever the alternative (non-inferiority uses it).
-/// Undefined quantities are NaN in memory and null on the wire.
+/// of the one-sided (1 - alpha) interval whatever the alternative (non-inferiority uses it), and
+/// <see cref="OneSidedUpper"/> the upper end of the other one-sided (1 - alpha) interval (below zero
+/// means a significant regression). Undefined quantities are NaN in memory and null on the wire.
 /// </summary>
 internal sealed record TestResult(
     double Delta,
@@ -13,4 +14,5 @@ internal sealed record TestResult(
     double PValue,
     double CiLower,
     double CiUpper,
-    double OneSidedLower);
+    double OneSidedLower,
+    double OneSidedUpper);
