@@ -53,6 +53,18 @@ public enum EvalSigError
     Article30Invalid,
     EnvelopeInvalid,
     EnvelopeInputMismatch,
+
+    // Gate (added later: appended, so earlier ids keep their numbers)
+    InvalidInconclusiveAs,
+
+    // Multi-task release gates
+    ManifestNotFound,
+    ManifestInvalid,
+    InvalidReleaseDecision,
+    InvalidCorrection,
+
+    // Pipelines (CI providers)
+    CiOutputFailed,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>
