@@ -19,7 +19,7 @@ internal static class Program
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = Commands.Build(stdout);
+        var root = Commands.Build(stdout, stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
@@ -35,6 +35,11 @@ internal static class Program
         try
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
+        }
+        catch (CliUsageException ex)
+        {
+            stderr.WriteLine($"evalsig: error UsageError: {ex.Message}");
+            return Usage;
         }
         catch (EvalSigException ex)
         {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -18,7 +19,13 @@ internal static class Cli
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 
-    public static CliResult Run(params string[] args)
+    /// <summary>The CI variables a test process must not inherit from the machine that runs the tests.</summary>
+    public static readonly string[] CiVariables = { "TF_BUILD", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "AGENT_TEMPDIRECTORY", "EVALSIG_CI_STATUS_SECONDS" };
+
+    public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs evalsig with the CI variables cleared, then <paramref name="environment"/> set.</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -26,6 +33,16 @@ internal static class Cli
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var v in CiVariables)
+        {
+            psi.Environment.Remove(v);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(Meta("CliDll"));
         foreach (var a in args)
         {
