@@ -43,7 +43,7 @@ public static class JUnitXml
             Invariant($"release ({report.Decision})"),
             "EvalSig.Release",
             Outcome(report.Verdict, report.InconclusiveAs),
-            Invariant($"{report.Verdict}: {report.Explanation}"),
+            (report.Verdict == GateVerdict.INCONCLUSIVE && report.InconclusiveAs != InconclusiveOutcome.Failed ? Invariant($"INCONCLUSIVE treated as {report.InconclusiveAs}: ") : string.Empty) + Invariant($"{report.Verdict}: {report.Explanation}"),
             Invariant($"{report.Verdict} ({report.Decision})"),
             ReleaseReportText.Text(report)));
         var properties = new List<(string, string)>

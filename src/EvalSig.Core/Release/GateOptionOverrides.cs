@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.Linq;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Gating;
 using EvalSig.Core.Statistics;
@@ -103,6 +104,45 @@ public static class GateOptionOverrides
         }
 
         return options;
+    }
+
+    /// <summary>
+    /// A task from named values (a PowerShell hashtable or object): Name (or Task), Baseline and
+    /// Candidate - each run turned into a RunFrame by <paramref name="readRun"/> (given the value and
+    /// the key) - and option keys. Every problem is reported at once as ManifestInvalid.
+    /// </summary>
+    public static GateTask ToTask(IReadOnlyCollection<KeyValuePair<string, object?>> values, GateOptions defaults, Func<object, string, RunFrames.RunFrame> readRun, string where)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        ArgumentNullException.ThrowIfNull(readRun);
+        object? Get(params string[] keys) => values.FirstOrDefault(kv => keys.Contains(ReleaseOptions.Squash(kv.Key))).Value;
+        var name = Get("NAME", "TASK") as string;
+        var problems = new List<string>();
+        where += name is null ? string.Empty : $" ('{name}')";
+        if (name is null)
+        {
+            problems.Add($"{where}: Name is missing (a task name such as mmlu-pro).");
+        }
+
+        var baseline = Get("BASELINE");
+        var candidate = Get("CANDIDATE");
+        if (baseline is null)
+        {
+            problems.Add($"{where}: Baseline is missing (a RunFrame or a path).");
+        }
+
+        if (candidate is null)
+        {
+            problems.Add($"{where}: Candidate is missing (a RunFrame or a path).");
+        }
+
+        var options = Apply(defaults, values, k => k is "NAME" or "TASK" or "BASELINE" or "CANDIDATE", where, problems);
+        if (problems.Count > 0)
+        {
+            throw new EvalSigException(EvalSigError.ManifestInvalid, EvalSigErrorKind.InvalidArgument, string.Join(" ", problems), name);
+        }
+
+        return new GateTask { Name = name!, Baseline = readRun(baseline!, "Baseline"), Candidate = readRun(candidate!, "Candidate"), Options = options };
     }
 
     private static double Number(object? value, string key) => value switch
