@@ -12,6 +12,11 @@ else {
 $script:ModuleManifest = Join-Path $script:ModuleDirectory 'EvalSig.psd1'
 $script:ReferenceRoot = (Resolve-Path -LiteralPath (Join-Path $repoRoot 'tests/data/reference')).Path
 $script:RepoRoot = $repoRoot
+# The suites behave the same on a laptop and inside a CI job: never inherit the job's provider
+# variables (a test that wants a provider sets them for its child process).
+foreach ($name in 'TF_BUILD', 'GITHUB_ACTIONS', 'GITHUB_OUTPUT', 'GITHUB_STEP_SUMMARY', 'AGENT_TEMPDIRECTORY', 'EVALSIG_CI_STATUS_SECONDS') {
+    [Environment]::SetEnvironmentVariable($name, $null)
+}
 Import-Module $script:ModuleManifest -Force -ErrorAction Stop
 # The NuGet package folder (Pester's test project downloads other versions of the module's
 # dependencies there for the isolation scenario) and the built CLI, as the xunit runner passes them.
@@ -47,5 +52,22 @@ function Invoke-ChildPwsh([hashtable] $Environment = @{}, [string] $WorkingDirec
     finally {
         Pop-Location
         foreach ($key in $saved.Keys) { [Environment]::SetEnvironmentVariable($key, $saved[$key]) }
+    }
+}
+
+# Validates JUnit XML against both committed schemas (tests/data/junit); returns every error (warnings
+# are not errors: the Ant schema declares <skipped/> without attributes).
+function Test-JUnitXml([string] $Xml) {
+    foreach ($xsd in 'windyroad-JUnit.xsd', 'jenkins-junit-10.xsd') {
+        $set = [System.Xml.Schema.XmlSchemaSet]::new()
+        $null = $set.Add($null, (Join-Path $script:RepoRoot "tests/data/junit/$xsd"))
+        $settings = [System.Xml.XmlReaderSettings]::new()
+        $settings.ValidationType = 'Schema'
+        $settings.Schemas = $set
+        $errors = [System.Collections.Generic.List[string]]::new()
+        $settings.add_ValidationEventHandler({ param($s, $e) if ($e.Severity -eq 'Error') { $errors.Add("${xsd}: $($e.Message)") } }.GetNewClosure())
+        $reader = [System.Xml.XmlReader]::Create([System.IO.StringReader]::new($Xml), $settings)
+        try { while ($reader.Read()) { } } finally { $reader.Dispose() }
+        $errors
     }
 }
