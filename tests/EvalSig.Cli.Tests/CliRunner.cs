@@ -25,7 +25,10 @@ internal static class Cli
     public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
 
     /// <summary>Runs evalsig with the CI variables cleared, then <paramref name="environment"/> set.</summary>
-    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunIn(null, environment, args);
+
+    /// <summary>As <see cref="RunWith"/>, in <paramref name="workingDirectory"/> (default: the test's).</summary>
+    public static CliResult RunIn(string? workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -33,6 +36,11 @@ internal static class Cli
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+        }
+
         foreach (var v in CiVariables)
         {
             psi.Environment.Remove(v);
