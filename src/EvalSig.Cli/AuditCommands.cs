@@ -9,6 +9,7 @@ using EvalSig.Core.Audit;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Files;
 using EvalSig.Core.Json;
+using EvalSig.Core.Pipelines;
 using EvalSig.Core.Time;
 
 namespace EvalSig.Cli;
@@ -19,12 +20,12 @@ namespace EvalSig.Cli;
 /// </summary>
 internal static class AuditCommands
 {
-    public static Command Build(TextWriter stdout)
+    public static Command Build(TextWriter stdout, TextWriter stderr)
     {
         var audit = new Command("audit", "The tamper-evident audit ledger.");
         audit.Subcommands.Add(Append(stdout));
         audit.Subcommands.Add(Query(stdout));
-        audit.Subcommands.Add(Verify(stdout));
+        audit.Subcommands.Add(Verify(stdout, stderr));
         audit.Subcommands.Add(Export(stdout));
         audit.Subcommands.Add(Status(stdout));
         audit.Subcommands.Add(Checkpoint(stdout));
@@ -124,51 +125,58 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Verify(TextWriter stdout)
+    private static Command Verify(TextWriter stdout, TextWriter stderr)
     {
         var ledger = LedgerOption();
         var keys = KeyOption();
         var path = new Option<FileInfo?>("--path") { Description = "Verify an export (JSONL or CSV, gzipped or not) instead of the ledger." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "A checkpoint kept outside the ledger." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
+        var junit = new Option<FileInfo?>("--junit") { Description = "Also write the result as JUnit XML (one test case: passed when valid)." };
+        var ci = new Option<string?>("--ci") { Description = "Pipeline output: auto (default), none, azure-devops or github-actions (a status line, and an error annotation when invalid)." };
         var cmd = new Command("verify", "Verify HMACs, positions and links (exit 0 valid, 1 invalid).");
-        foreach (var o in new Option[] { ledger, keys, path, checkpoint, json })
+        foreach (var o in new Option[] { ledger, keys, path, checkpoint, json, junit, ci })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction(p =>
         {
+            var pipeline = CiOutput.Create(p.GetValue(ci), p.GetValue(json), stdout, stderr);
             var ring = AuditKeyring.Resolve(p.GetValue(keys), null);
             var cp = p.GetValue(checkpoint) is { } c ? AuditCheckpoint.Load(c.FullName) : null;
-            var v = p.GetValue(path) is { } export
-                ? AuditLog.VerifyExport(export.FullName, ring, cp)
-                : AuditLog.Verify(new LocalLedger(p.GetValue(ledger)), ring, cp);
-            if (p.GetValue(json))
+            ChainVerification v;
+            string subject;
+            if (p.GetValue(path) is { } export)
             {
-                stdout.WriteLine(JsonValues.Serialize(new Dictionary<string, object?>
-                {
-                    ["valid"] = v.Valid,
-                    ["verified_count"] = v.VerifiedCount,
-                    ["tampered_count"] = v.TamperedCount,
-                    ["first_tampered"] = v.FirstTampered is { } t ? new Dictionary<string, object?> { ["record_id"] = t.RecordId, ["position"] = t.Position, ["reason"] = t.Reason } : null,
-                    ["gaps"] = v.Gaps,
-                    ["duplicates"] = v.Duplicates,
-                    ["anchored"] = v.Anchored,
-                    ["torn_tail"] = v.TornTail,
-                    ["reason"] = v.Reason,
-                }, indented: true));
+                subject = export.FullName;
+                v = AuditLog.VerifyExport(export.FullName, ring, cp);
             }
             else
             {
-                stdout.WriteLine($"{(v.Valid ? "VALID" : "INVALID")}  {v.Reason}");
-                stdout.WriteLine($"verified {v.VerifiedCount}, tampered {v.TamperedCount}, gaps {v.Gaps.Count}, duplicates {v.Duplicates.Count}, anchored {(v.Anchored ? "yes" : "no")}");
-                foreach (var n in v.Notes)
-                {
-                    stdout.WriteLine("note: " + n);
-                }
+                var local = new LocalLedger(p.GetValue(ledger));
+                subject = local.Directory;
+                var length = File.Exists(local.LedgerPath) ? new FileInfo(local.LedgerPath).Length : 0;
+                var (progress, done) = pipeline.Status("evalsig audit verify " + local.Directory);
+                v = AuditLog.Verify(local, ring, cp, progress is null ? null : new Progress(progress, length));
+                done();
             }
 
+            if (p.GetValue(junit) is { } junitFile)
+            {
+                CiOutput.WriteFile(junitFile, JUnitXml.Chain(v, subject, DateTimeOffset.UtcNow));
+            }
+
+            if (p.GetValue(json))
+            {
+                stdout.WriteLine(ChainVerificationText.Json(v));
+            }
+            else
+            {
+                pipeline.WriteText(ChainVerificationText.Text(v));
+            }
+
+            pipeline.Reporter.Chain(v, subject);
             return v.Valid ? 0 : 1;
         });
         return cmd;
@@ -324,5 +332,16 @@ internal static class AuditCommands
         {
             return false;
         }
+    }
+
+    /// <summary>Bytes verified as a fraction of the ledger's size.</summary>
+    private sealed class Progress : IProgress<long>
+    {
+        private readonly IProgress<double> _inner;
+        private readonly double _total;
+
+        public Progress(IProgress<double> inner, long total) => (_inner, _total) = (inner, Math.Max(1, total));
+
+        public void Report(long value) => _inner.Report(value / _total);
     }
 }

@@ -9,6 +9,8 @@ using System.Threading;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Files;
 using EvalSig.Core.Gating;
+using EvalSig.Core.Pipelines;
+using EvalSig.Core.Release;
 using EvalSig.Core.RunFrames;
 using EvalSig.Core.Statistics;
 
@@ -19,14 +21,15 @@ internal static class Commands
 {
     public static RootCommand Build(TextWriter stdout, TextWriter? stderr = null)
     {
+        stderr ??= Console.Error;
         var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
-        root.Subcommands.Add(Gate(stdout));
+        root.Subcommands.Add(Gate(stdout, stderr));
         root.Subcommands.Add(Compare(stdout));
         root.Subcommands.Add(Mde(stdout));
         root.Subcommands.Add(Doctor(stdout));
-        root.Subcommands.Add(WatchCommand.Build(stdout, stderr ?? Console.Error));
+        root.Subcommands.Add(WatchCommand.Build(stdout, stderr));
         root.Subcommands.Add(Version(stdout));
-        root.Subcommands.Add(AuditCommands.Build(stdout));
+        root.Subcommands.Add(AuditCommands.Build(stdout, stderr));
         root.Subcommands.Add(StoreCommands.History(stdout));
         root.Subcommands.Add(StoreCommands.Store(stdout));
         root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
@@ -36,9 +39,19 @@ internal static class Commands
 
     private sealed class InferenceArgs
     {
-        public Argument<string> Baseline { get; } = new("baseline") { Description = "Baseline: a RunFrame file (JSON, JSONL, CSV, Parquet), an lm-eval samples file, an Inspect log, a HELM run folder, or - for standard input." };
+        /// <param name="optionalRuns">The gate takes --manifest instead of the two runs.</param>
+        public InferenceArgs(bool optionalRuns = false)
+        {
+            if (optionalRuns)
+            {
+                Baseline.Arity = ArgumentArity.ZeroOrOne;
+                Candidate.Arity = ArgumentArity.ZeroOrOne;
+            }
+        }
 
-        public Argument<string> Candidate { get; } = new("candidate") { Description = "Candidate, as the baseline (- for standard input)." };
+        public Argument<string?> Baseline { get; } = new("baseline") { Description = "Baseline: a RunFrame file (JSON, JSONL, CSV, Parquet), an lm-eval samples file, an Inspect log, a HELM run folder, or - for standard input." };
+
+        public Argument<string?> Candidate { get; } = new("candidate") { Description = "Candidate, as the baseline (- for standard input)." };
 
         public RunFrameArgs Input { get; } = new();
 
@@ -95,21 +108,27 @@ internal static class Commands
         }
     }
 
-    private static Command Gate(TextWriter stdout)
+    private static Command Gate(TextWriter stdout, TextWriter stderr)
     {
-        var args = new InferenceArgs();
+        var args = new InferenceArgs(optionalRuns: true);
         var minDelta = new Option<double>("--min-delta") { Description = "The smallest improvement worth shipping (>= 0).", DefaultValueFactory = _ => 0 };
         var oneSided = new Option<bool>("--one-sided") { Description = "Shorthand for --alternative greater (the default)." };
-        var decision = new Option<string>("--decision") { Description = "superiority (default) or non-inferiority.", DefaultValueFactory = _ => "superiority" };
+        var decision = new Option<string>("--decision") { Description = "superiority (default) or non-inferiority: the question each gate answers.", DefaultValueFactory = _ => "superiority" };
         var margin = new Option<double?>("--margin") { Description = "Non-inferiority margin (> 0)." };
         var output = new Option<FileInfo?>("--output") { Description = "Also write the JSON report to this file (atomically)." };
-        var cmd = new Command("gate", "Decide ALLOW (exit 0), REJECT (1) or INCONCLUSIVE (2) for a candidate against a baseline.");
+        var junit = new Option<FileInfo?>("--junit") { Description = "Also write JUnit XML test results to this file (one test case per gate), for PublishTestResults@2 or a GitHub test reporter." };
+        var ci = new Option<string?>("--ci") { Description = "Pipeline output: auto (default: TF_BUILD -> azure-devops, GITHUB_ACTIONS -> github-actions), none, azure-devops or github-actions." };
+        var inconclusiveAs = new Option<string?>("--inconclusive-as") { Description = "How the step treats INCONCLUSIVE: failed (default, exit 2), succeeded-with-issues or succeeded (exit 0; Azure: task.complete with that result)." };
+        var manifest = new Option<FileInfo?>("--manifest") { Description = "A JSON or YAML manifest of tasks (name, baseline, candidate, options): one report per task and a release verdict." };
+        var releaseDecision = new Option<string?>("--release-decision") { Description = "With --manifest: all-must-pass (default; every task must ALLOW, no correction needed) or any-improves (needs a correction)." };
+        var correction = new Option<string?>("--correction") { Description = "With --release-decision any-improves: holm (default), benjamini-hochberg or bonferroni, over the tasks' p-values." };
+        var cmd = new Command("gate", "Decide ALLOW (exit 0), REJECT (1) or INCONCLUSIVE (2) for a candidate against a baseline, or for every task of a --manifest.");
         args.AddTo(cmd);
-        cmd.Options.Add(minDelta);
-        cmd.Options.Add(oneSided);
-        cmd.Options.Add(decision);
-        cmd.Options.Add(margin);
-        cmd.Options.Add(output);
+        foreach (var o in new Option[] { minDelta, oneSided, decision, margin, output, junit, ci, inconclusiveAs, manifest, releaseDecision, correction })
+        {
+            cmd.Options.Add(o);
+        }
+
         cmd.SetAction(p =>
         {
             var inference = args.Options(p, Alternative.Greater);
@@ -123,26 +142,87 @@ internal static class Commands
                 inference = inference with { Alternative = Alternative.Greater };
             }
 
+            var given = p.GetValue(inconclusiveAs) is { } ia ? GateReportJson.ParseInconclusiveAs(ia) : (InconclusiveOutcome?)null;
             var options = new GateOptions
             {
                 Inference = inference,
                 MinDelta = p.GetValue(minDelta),
                 Decision = ParseDecision(p.GetValue(decision)!),
                 Margin = p.GetValue(margin),
+                InconclusiveAs = given ?? InconclusiveOutcome.Failed,
             };
-            options.Validate();
-            var (b, c) = args.Read(p);
-            var report = EvalGate.Decide(b, c, options);
-            if (p.GetValue(output) is { } file)
+            var json = p.GetValue(args.Json);
+            var markdown = p.GetValue(args.Markdown);
+            var pipeline = CiOutput.Create(p.GetValue(ci), json || markdown, stdout, stderr);
+            var runs = (p.GetValue(args.Baseline), p.GetValue(args.Candidate));
+            if (p.GetValue(manifest) is { } manifestFile)
             {
-                var bytes = new UTF8Encoding(false).GetBytes(GateReportJson.Serialize(report));
-                AtomicFile.Write(file.FullName, s => s.Write(bytes), noClobber: false);
+                if (runs.Item1 is not null || runs.Item2 is not null)
+                {
+                    throw new CliUsageException("Give either a baseline and a candidate, or --manifest FILE, not both.");
+                }
+
+                return Release(pipeline, manifestFile, options, given, p.GetValue(releaseDecision), p.GetValue(correction), p.GetValue(output), p.GetValue(junit), json, markdown);
             }
 
-            stdout.Write(Render(report, p.GetValue(args.Json), p.GetValue(args.Markdown)));
-            return report.ExitCode;
+            if (runs.Item1 is null || runs.Item2 is null)
+            {
+                throw new CliUsageException("Give a baseline and a candidate RunFrame file, or --manifest FILE.");
+            }
+
+            if (p.GetValue(releaseDecision) is not null || p.GetValue(correction) is not null)
+            {
+                throw new CliUsageException("--release-decision and --correction combine the tasks of a --manifest; a single gate has nothing to combine.");
+            }
+
+            options.Validate();
+            var (b, c) = args.Read(p);
+            var (progress, done) = pipeline.Status($"evalsig gate {c.RunId}");
+            var report = EvalGate.Decide(b, c, options, progress);
+            done();
+            if (p.GetValue(output) is { } file)
+            {
+                CiOutput.WriteFile(file, GateReportJson.Serialize(report));
+            }
+
+            if (p.GetValue(junit) is { } junitFile)
+            {
+                CiOutput.WriteFile(junitFile, JUnitXml.Gates(new[] { report }));
+            }
+
+            pipeline.WriteText(Render(report, json, markdown));
+            pipeline.Reporter.Gate(report);
+            return report.StepExitCode;
         });
         return cmd;
+    }
+
+    /// <summary>gate --manifest: every task, then the release verdict; exit code the release's step exit code.</summary>
+    private static int Release(CiOutput pipeline, FileInfo manifestFile, GateOptions defaults, InconclusiveOutcome? inconclusiveAs, string? decision, string? correction, FileInfo? output, FileInfo? junit, bool json, bool markdown)
+    {
+        var m = GateManifest.Load(manifestFile.FullName, defaults);
+        var release = new ReleaseOptions
+        {
+            Decision = decision is not null ? ReleaseOptions.ParseDecision(decision) : m.Decision ?? ReleaseDecision.AllMustPass,
+            Correction = correction is not null ? ReleaseOptions.ParseCorrection(correction) : m.Correction,
+            InconclusiveAs = inconclusiveAs ?? m.InconclusiveAs ?? InconclusiveOutcome.Failed,
+        };
+        var (progress, done) = pipeline.Status($"evalsig gate --manifest {manifestFile.Name}");
+        var report = ReleaseGate.Decide(m.Tasks, release, progress);
+        done();
+        if (output is not null)
+        {
+            CiOutput.WriteFile(output, ReleaseReportJson.Serialize(report));
+        }
+
+        if (junit is not null)
+        {
+            CiOutput.WriteFile(junit, JUnitXml.Release(report));
+        }
+
+        pipeline.WriteText(json ? ReleaseReportJson.Serialize(report) + Environment.NewLine : markdown ? ReleaseReportText.Markdown(report) : ReleaseReportText.Text(report));
+        pipeline.Reporter.Release(report);
+        return report.StepExitCode;
     }
 
     private static Command Compare(TextWriter stdout)

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using System.CommandLine;
 using System.IO;
 using EvalSig.Core.Diagnostics;
@@ -36,6 +38,11 @@ internal static class Program
         {
             return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false, Output = stdout, Error = stderr });
         }
+        catch (CliUsageException ex)
+        {
+            stderr.WriteLine($"evalsig: error UsageError: {ex.Message}");
+            return Usage;
+        }
         catch (EvalSigException ex)
         {
             stderr.WriteLine($"evalsig: error {ex.Error}: {ex.Message}");
@@ -51,6 +58,14 @@ internal static class Program
             stderr.WriteLine($"evalsig: internal error {ex.GetType().Name}: {ex.Message}");
             return Internal;
         }
+    }
+
+    /// <summary>The command tree's parser alone: which command lines evalsig would accept, without running them.</summary>
+    internal sealed class ParseOnly
+    {
+        private readonly RootCommand _root = Commands.Build(TextWriter.Null, TextWriter.Null);
+
+        public IReadOnlyList<string> Errors(IReadOnlyList<string> args) => _root.Parse(args).Errors.Select(e => e.Message).ToList();
     }
 
     internal static int ExitCodeFor(EvalSigErrorKind kind) => kind switch

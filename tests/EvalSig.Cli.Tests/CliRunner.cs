@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -27,6 +28,7 @@ internal static class Cli
         psi.ArgumentList.Add("-c");
         psi.ArgumentList.Add(script);
         psi.Environment["EVALSIG_DLL"] = Meta("CliDll");
+        ClearCi(psi);
         return Finish(Process.Start(psi)!, null, "bash -c " + script);
     }
 
@@ -34,6 +36,7 @@ internal static class Cli
     public static CliResult RunWithInput(string input, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+        ClearCi(psi);
         psi.ArgumentList.Add(Meta("CliDll"));
         foreach (var a in args)
         {
@@ -65,7 +68,24 @@ internal static class Cli
         }
     }
 
-    public static CliResult Run(params string[] args)
+    private static void ClearCi(ProcessStartInfo psi)
+    {
+        foreach (var v in CiVariables)
+        {
+            psi.Environment.Remove(v);
+        }
+    }
+
+    /// <summary>The CI variables a test process must not inherit from the machine that runs the tests.</summary>
+    public static readonly string[] CiVariables = { "TF_BUILD", "GITHUB_ACTIONS", "GITHUB_OUTPUT", "GITHUB_STEP_SUMMARY", "AGENT_TEMPDIRECTORY", "EVALSIG_CI_STATUS_SECONDS" };
+
+    public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
+
+    /// <summary>Runs evalsig with the CI variables cleared, then <paramref name="environment"/> set.</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunIn(null, environment, args);
+
+    /// <summary>As <see cref="RunWith"/>, in <paramref name="workingDirectory"/> (default: the test's).</summary>
+    public static CliResult RunIn(string? workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -73,6 +93,21 @@ internal static class Cli
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        if (workingDirectory is not null)
+        {
+            psi.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var v in CiVariables)
+        {
+            psi.Environment.Remove(v);
+        }
+
+        foreach (var (k, v) in environment)
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(Meta("CliDll"));
         foreach (var a in args)
         {

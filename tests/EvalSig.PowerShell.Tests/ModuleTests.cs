@@ -147,7 +147,7 @@ public class ModuleTests
     }
 
     [Fact]
-    public async System.Threading.Tasks.Task DependencyIsolation_OtherVersionsLoadedFirst_ImportGateParquetAndIndexStillWork()
+    public async System.Threading.Tasks.Task DependencyIsolation_OtherVersionsLoadedFirst_ImportGateYamlParquetAndIndexStillWork()
     {
         // A fresh process, so nothing of EvalSig is loaded before the other versions. The same
         // scenario runs in real pwsh in tests/Pester/Module.Tests.ps1.
@@ -178,6 +178,8 @@ public class ModuleTests
             Assert.Contains("parquetCount=13", lines);
             Assert.Contains("indexedQuery=1", lines);
             Assert.Contains("chainValid=True", lines);
+            Assert.Contains("otherYamlValue=42", lines);
+            Assert.Contains("yamlRelease=tiny", lines);
             var contexts = lines.Single(l => l.StartsWith("contexts=", StringComparison.Ordinal))["contexts=".Length..].Split(',');
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Core@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
@@ -187,6 +189,8 @@ public class ModuleTests
             Assert.Contains(contexts, c => c.StartsWith("Microsoft.Data.Sqlite@9.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("YamlDotNet@11.", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("YamlDotNet@16.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
         }
         finally
         {

@@ -33,8 +33,12 @@ public sealed record PsResult(
     IReadOnlyList<ErrorRecord> Errors,
     IReadOnlyList<WarningRecord> Warnings,
     IReadOnlyList<ProgressRecord> Progress,
-    ErrorRecord? Terminating)
+    ErrorRecord? Terminating,
+    IReadOnlyList<InformationRecord> Information)
 {
+    /// <summary>What Write-Host (and the cmdlets' pipeline output) wrote: information records tagged PSHOST.</summary>
+    public IReadOnlyList<string> HostLines => Information.Where(i => i.Tags.Contains("PSHOST")).Select(i => i.MessageData?.ToString() ?? string.Empty).ToList();
+
     /// <summary>Every error id, terminating or not.</summary>
     public IEnumerable<string> ErrorIds => Errors.Select(e => e.FullyQualifiedErrorId)
         .Concat(Terminating is null ? Enumerable.Empty<string>() : new[] { Terminating.FullyQualifiedErrorId });
@@ -97,7 +101,8 @@ public static class PowerShellHost
             ps.Streams.Error.ToList(),
             ps.Streams.Warning.ToList(),
             ps.Streams.Progress.ToList(),
-            terminating);
+            terminating,
+            ps.Streams.Information.ToList());
     }
 
     public static string ModuleManifest => Path.Combine(Paths.ModuleDirectory, "EvalSig.psd1");

@@ -60,7 +60,7 @@ Describe 'EvalSig module' {
         $contexts['Parquet'] | Should -Be 'EvalSig'
     }
 
-    It 'imports, gates, writes Parquet and queries its SQLite index after other versions of its dependencies were loaded' {
+    It 'imports, gates, reads YAML, writes Parquet and queries its SQLite index after other versions of its dependencies were loaded' {
         $out = & $Pwsh -NoProfile -NonInteractive -File (Join-Path $PSScriptRoot 'Scenarios/DependencyIsolation.ps1') `
             -NuGetPackages $NuGetPackages -Manifest $ModuleManifest -ReferenceDirectory $ReferenceRoot -Work $TestDrive 2>&1
         $LASTEXITCODE | Should -Be 0 -Because ($out -join "`n")
@@ -73,13 +73,17 @@ Describe 'EvalSig module' {
         $r.parquetCount | Should -Be '13'
         $r.indexedQuery | Should -Be '1'
         $r.chainValid | Should -Be 'True'
+        $r.otherYamlDotNet | Should -Be '11.0.0.0'
+        $r.otherYamlValue | Should -Be '42'
+        $r.yamlRelease | Should -Be 'tiny'
         # name@version:context for every copy loaded: both versions side by side, each in its context.
         $contexts = $r.contexts -split ','
         foreach ($expected in @(
                 '^EvalSig\.Core@[^:]+:Default$', '^EvalSig\.PowerShell@[^:]+:Default$', '^EvalSig\.Bridge@[^:]+:EvalSig$',
                 '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
-                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$')) {
+                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
+                '^YamlDotNet@11\.[^:]+:Default$', '^YamlDotNet@16\.[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }

@@ -1,4 +1,5 @@
 using System;
+using System.IO;
 using System.Collections.Generic;
 using System.Linq;
 using System.Text;
@@ -41,7 +42,7 @@ public static class AuditLog
     {
         ArgumentNullException.ThrowIfNull(ledger);
         var status = LedgerFile.Tail(ledger.LedgerPath);
-        return ChainVerifier.Verify(ledger.ReadLines(cancel), keyring, wholeChain: true, checkpoint, status.Length > status.CompleteLength, progress, cancel);
+        return ChainVerifier.Verify(ledger.ReadLines(cancel), keyring, wholeChain: true, checkpoint, status.Length > status.CompleteLength, progress, cancel) with { Source = ledger.Directory };
     }
 
     /// <summary>Verifies an export (JSONL or CSV, gzipped or not).</summary>
@@ -49,7 +50,7 @@ public static class AuditLog
     {
         var lines = AuditExport.ReadLines(path).ToList();
         var starts = lines.Count > 0 && LineFields.TryRead(lines[0].Utf8.Span, out var f) && f.Position == 0;
-        return ChainVerifier.Verify(lines, keyring, wholeChain: starts || checkpoint is not null, checkpoint, cancel: cancel);
+        return ChainVerifier.Verify(lines, keyring, wholeChain: starts || checkpoint is not null, checkpoint, cancel: cancel) with { Source = Path.GetFullPath(path) };
     }
 
     /// <summary>A checkpoint of the ledger's current head, signed with the key.</summary>

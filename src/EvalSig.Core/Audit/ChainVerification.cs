@@ -40,4 +40,7 @@ public sealed record ChainVerification
     public bool TornTail { get; init; }
 
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
+
+    /// <summary>What was verified: the ledger directory or the export file; null for piped records.</summary>
+    public string? Source { get; init; }
 }

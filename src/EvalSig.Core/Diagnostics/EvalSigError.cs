@@ -59,6 +59,17 @@ public enum EvalSigError
 
     // Sequential watch
     WatchInvalid,
+    // Gate (added later: appended, so earlier ids keep their numbers)
+    InvalidInconclusiveAs,
+
+    // Multi-task release gates
+    ManifestNotFound,
+    ManifestInvalid,
+    InvalidReleaseDecision,
+    InvalidCorrection,
+
+    // Pipelines (CI providers)
+    CiOutputFailed,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

@@ -9,6 +9,22 @@ public sealed record GateReport
 
     public int ExitCode => (int)Verdict;
 
+    /// <summary>
+    /// The exit code a pipeline step should end with: <see cref="ExitCode"/>, except that an
+    /// INCONCLUSIVE verdict treated as SucceededWithIssues or Succeeded
+    /// (<see cref="GateOptions.InconclusiveAs"/>) ends the step with 0.
+    /// </summary>
+    public int StepExitCode => Verdict == GateVerdict.INCONCLUSIVE && Options.InconclusiveAs != InconclusiveOutcome.Failed ? 0 : ExitCode;
+
+    /// <summary>The task's name when the report is one task of a multi-task release gate; null otherwise.</summary>
+    public string? Task { get; init; }
+
+    /// <summary>
+    /// In a multi-task release gate, the task's p-value adjusted for multiplicity over the tasks
+    /// (equal to the raw p-value when no correction applies); null for a single gate.
+    /// </summary>
+    public double? AdjustedPValue { get; init; }
+
     /// <summary>Why: machine-readable (Improved, Regressed, Underpowered, TooFewClusters...).</summary>
     public required GateReason Reason { get; init; }
 

@@ -3,6 +3,7 @@ using System.Buffers;
 using System.IO;
 using System.Text;
 using System.Text.Json;
+using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Json;
 using EvalSig.Core.Statistics;
 using EvalSig.Core.Time;
@@ -36,6 +37,14 @@ public static class GateReportJson
         w.WriteNumber("exit_code", r.ExitCode);
         w.WriteString("reason", ReasonName(r.Reason));
         w.WriteString("explanation", r.Explanation);
+        w.WriteNumber("step_exit_code", r.StepExitCode);
+        if (r.Task is not null)
+        {
+            // Only in a multi-task release gate: a single gate's report keeps EVALSIG's shape.
+            w.WriteString("task", r.Task);
+            w.WritePropertyName("adjusted_p_value");
+            JsonValues.WriteNumber(w, r.AdjustedPValue ?? double.NaN);
+        }
         w.WritePropertyName("comparison");
         WriteComparison(w, r.Comparison);
         Num(w, "min_delta", r.MinDelta);
@@ -168,10 +177,35 @@ public static class GateReportJson
                 Resamples = o.GetProperty("resamples").GetInt32(),
                 Seed = o.GetProperty("seed").GetInt64(),
             },
+            InconclusiveAs = o.TryGetProperty("inconclusive_as", out var ia) && ia.ValueKind == JsonValueKind.String ? ParseInconclusiveAs(ia.GetString()!) : InconclusiveOutcome.Failed,
         };
     }
 
     public static string AlternativeName(Alternative a) => a == Alternative.Greater ? "greater" : "two_sided";
+
+    /// <summary>InconclusiveAs as JSON writes it: failed, succeeded_with_issues, succeeded.</summary>
+    public static string InconclusiveAsName(InconclusiveOutcome o) => o switch
+    {
+        InconclusiveOutcome.SucceededWithIssues => "succeeded_with_issues",
+        InconclusiveOutcome.Succeeded => "succeeded",
+        _ => "failed",
+    };
+
+    /// <summary>
+    /// failed, succeeded-with-issues / succeeded_with_issues / SucceededWithIssues, succeeded
+    /// (any case); anything else is InvalidInconclusiveAs.
+    /// </summary>
+    public static InconclusiveOutcome ParseInconclusiveAs(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Replace("_", string.Empty, StringComparison.Ordinal).Replace("-", string.Empty, StringComparison.Ordinal).ToUpperInvariant() switch
+        {
+            "FAILED" => InconclusiveOutcome.Failed,
+            "SUCCEEDEDWITHISSUES" => InconclusiveOutcome.SucceededWithIssues,
+            "SUCCEEDED" => InconclusiveOutcome.Succeeded,
+            _ => throw InferenceOptions.Invalid(EvalSigError.InvalidInconclusiveAs, $"Unknown InconclusiveAs '{text}': use failed, succeeded-with-issues or succeeded.", text),
+        };
+    }
 
     /// <summary>The reason as the JSON report writes it: snake_case (improved, below_min_delta, too_few_clusters...).</summary>
     public static string ReasonName(GateReason reason) => reason switch
@@ -208,6 +242,7 @@ public static class GateReportJson
         w.WriteBoolean("no_cluster", i.NoCluster);
         w.WriteNumber("resamples", i.Resamples);
         w.WriteNumber("seed", i.Seed);
+        w.WriteString("inconclusive_as", InconclusiveAsName(o.InconclusiveAs));
         w.WriteEndObject();
     }
 

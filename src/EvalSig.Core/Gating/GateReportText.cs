@@ -17,6 +17,7 @@ public static class GateReportText
     {
         ReportFormat.Json => GateReportJson.Serialize(report),
         ReportFormat.Text => Text(report),
+        ReportFormat.JUnit => Pipelines.JUnitXml.Gates(new[] { report }),
         _ => Markdown(report),
     };
 
@@ -127,4 +128,7 @@ public enum ReportFormat
     Json,
     Markdown,
     Text,
+
+    /// <summary>JUnit XML test results (one test case per gate) for PublishTestResults@2 and GitHub test reporters.</summary>
+    JUnit,
 }

@@ -83,6 +83,9 @@ public sealed record GateOptions
     /// <summary>Non-inferiority margin m &gt; 0: the candidate may be at most m worse.</summary>
     public double? Margin { get; init; }
 
+    /// <summary>How a pipeline step treats INCONCLUSIVE (the verdict itself is unchanged).</summary>
+    public InconclusiveOutcome InconclusiveAs { get; init; } = InconclusiveOutcome.Failed;
+
     public void Validate()
     {
         Inference.Validate();
@@ -99,6 +102,11 @@ public sealed record GateOptions
         if (Decision == GateDecision.Superiority && Margin is not null)
         {
             throw InferenceOptions.Invalid(EvalSigError.InvalidMargin, "-Margin applies only to -Decision NonInferiority.", Margin);
+        }
+
+        if (!Enum.IsDefined(InconclusiveAs))
+        {
+            throw InferenceOptions.Invalid(EvalSigError.InvalidInconclusiveAs, "InconclusiveAs must be Failed, SucceededWithIssues or Succeeded.", InconclusiveAs);
         }
     }
 }

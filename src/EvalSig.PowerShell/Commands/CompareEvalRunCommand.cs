@@ -5,7 +5,7 @@ using EvalSig.Core.Statistics;
 namespace EvalSig.Commands;
 
 /// <summary>The gate's inference without a verdict, plus effect sizes.</summary>
-[Cmdlet(VerbsData.Compare, "EvalRun")]
+[Cmdlet(VerbsData.Compare, "EvalRun", DefaultParameterSetName = RunsSet)]
 [OutputType(typeof(RunComparison))]
 public sealed class CompareEvalRunCommand : RunPairCmdlet
 {

@@ -6,6 +6,7 @@ using System.Management.Automation;
 using System.Threading;
 using System.Threading.Tasks;
 using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Pipelines;
 using EvalSig.Core.RunFrames;
 
 namespace EvalSig.Commands;
@@ -254,7 +255,7 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     /// Runs long Core work on a worker thread while this (pipeline) thread writes its progress;
     /// Ctrl+C cancels the work through the token.
     /// </summary>
-    protected T RunWithProgress<T>(string activity, Func<IProgress<double>, CancellationToken, T> work)
+    protected T RunWithProgress<T>(string activity, Func<IProgress<double>, CancellationToken, T> work, StatusTicker? status = null)
     {
         using var queue = new BlockingCollection<double>();
         var progress = new QueueProgress(queue);
@@ -273,6 +274,11 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         var last = -1;
         foreach (var fraction in queue.GetConsumingEnumerable())
         {
+            if (status?.Report(fraction) is { } line)
+            {
+                WriteHostLine(line);
+            }
+
             var percent = (int)Math.Clamp(fraction * 100, 0, 100);
             if (percent != last)
             {
@@ -289,7 +295,30 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
             WriteProgress(record);
         }
 
-        return task.GetAwaiter().GetResult();
+        var result = task.GetAwaiter().GetResult();
+        if (status?.Complete() is { } done)
+        {
+            WriteHostLine(done);
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// A line for the host, as Write-Host writes it (the information stream, tagged PSHOST): pipelines
+    /// read it from stdout, where the agents look for logging commands; objects stay in the output.
+    /// </summary>
+    protected void WriteHostLine(string line)
+        => WriteInformation(new HostInformationMessage { Message = line, NoNewLine = false }, HostTags);
+
+    private static readonly string[] HostTags = { "PSHOST" };
+
+    /// <summary>The reporter for -CiProvider (Auto detects TF_BUILD / GITHUB_ACTIONS); its lines go to the host.</summary>
+    protected CiReporter PipelineReporter(CiProvider provider)
+    {
+        CiReporter? reporter = null;
+        Try(() => reporter = new CiReporter(CiContext.Resolve(provider), WriteHostLine), terminating: true);
+        return reporter!;
     }
 
     private sealed class QueueProgress : IProgress<double>

@@ -15,16 +15,19 @@ public abstract class RunPairCmdlet : RunFrameInputCmdlet
 {
     private RunFrame? _baseline;
 
+    /// <summary>The parameter set of a baseline and its candidates (the other sets are the gate's multi-task ones).</summary>
+    protected const string RunsSet = "Runs";
+
     /// <summary>A gate or comparison that could not run must stop the script: see <see cref="EvalSigCmdlet.FailClosed"/>.</summary>
     protected override bool FailClosed => true;
 
     /// <summary>A RunFrame, the path of a RunFrame file, tool log or HELM run folder, or RunFrame JSON text.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = RunsSet)]
     [ValidateNotNull]
     public object? Baseline { get; set; }
 
     /// <summary>As the baseline; may come from the pipeline (RunFrames, paths, or JSON text from Get-Content -Raw).</summary>
-    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true)]
+    [Parameter(Mandatory = true, Position = 1, ValueFromPipeline = true, ParameterSetName = RunsSet)]
     [ValidateNotNull]
     public object? Candidate { get; set; }
 
@@ -63,11 +66,14 @@ public abstract class RunPairCmdlet : RunFrameInputCmdlet
         Seed = Seed,
     };
 
-    /// <summary>Validates the options (terminating on a bad one), then reads the baseline once.</summary>
+    /// <summary>Validates the options (terminating on a bad one), then reads the baseline once (when there is one).</summary>
     protected void Begin(Action validate)
     {
         Try(validate, terminating: true);
-        _baseline = ResolveRunFrame(Baseline, nameof(Baseline), ReadOptions());
+        if (Baseline is not null)
+        {
+            _baseline = ResolveRunFrame(Baseline, nameof(Baseline), ReadOptions());
+        }
     }
 
     /// <summary>
@@ -75,11 +81,13 @@ public abstract class RunPairCmdlet : RunFrameInputCmdlet
     /// failure (an unreadable candidate, no shared items...) is terminating: a release gate that
     /// could not compare must stop the script, not leave it without a report (fail closed).
     /// </summary>
-    protected void CompareCandidate<T>(string activity, Func<RunFrame, RunFrame, IProgress<double>, CancellationToken, T> work)
+    protected T CompareCandidate<T>(string activity, Func<RunFrame, RunFrame, IProgress<double>, CancellationToken, T> work, Func<string, Core.Pipelines.StatusTicker?>? status = null)
     {
         var candidate = ResolveRunFrame(Candidate, nameof(Candidate), ReadOptions());
+        var name = $"{activity} {candidate.RunId}";
         T? result = default;
-        Try(() => result = RunWithProgress($"{activity} {candidate.RunId}", (p, c) => work(_baseline!, candidate, p, c)), terminating: true);
+        Try(() => result = RunWithProgress(name, (p, c) => work(_baseline!, candidate, p, c), status?.Invoke(name)), terminating: true);
         WriteObject(result);
+        return result!;
     }
 }

@@ -2,6 +2,7 @@ using System.Collections.Generic;
 using System.Management.Automation;
 using System.Security;
 using EvalSig.Core.Audit;
+using EvalSig.Core.Pipelines;
 
 namespace EvalSig.Commands;
 
@@ -42,6 +43,10 @@ public sealed class TestAuditChainCommand : AuditCmdlet
     [ValidateNotNullOrEmpty]
     public SecureString[]? Key { get; set; }
 
+    /// <summary>Pipeline output: Auto (TF_BUILD or GITHUB_ACTIONS), None, AzureDevOps or GitHubActions.</summary>
+    [Parameter]
+    public CiProvider CiProvider { get; set; } = CiProvider.Auto;
+
     protected override void ProcessRecord()
     {
         if (InputObject is not null)
@@ -52,6 +57,7 @@ public sealed class TestAuditChainCommand : AuditCmdlet
 
     protected override void EndProcessing()
     {
+        var pipeline = PipelineReporter(CiProvider);
         var ring = ResolveKeyring(KeyPath, Key);
         AuditCheckpoint? checkpoint = null;
         if (Checkpoint is not null)
@@ -71,11 +77,13 @@ public sealed class TestAuditChainCommand : AuditCmdlet
             default:
                 var ledger = OpenLedger();
                 var length = System.IO.File.Exists(ledger.LedgerPath) ? new System.IO.FileInfo(ledger.LedgerPath).Length : 0;
-                Try(() => result = RunWithProgress("Test-AuditChain " + ledger.LedgerPath, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c)), terminating: true);
+                var activity = "Test-AuditChain " + ledger.LedgerPath;
+                Try(() => result = RunWithProgress(activity, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c), pipeline.Status(activity)), terminating: true);
                 break;
         }
 
         WriteObject(result);
+        pipeline.Chain(result!, result!.Source ?? "piped records");
     }
 }
 

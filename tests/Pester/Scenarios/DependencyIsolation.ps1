@@ -3,9 +3,11 @@
 .SYNOPSIS
     The dependency-isolation scenario: in a fresh process, load OTHER copies and versions of
     MathNet.Numerics (4.15), Parquet.Net (a second copy of 6.1.0, the only version served) and
-    Microsoft.Data.Sqlite (8.0.30 over SQLitePCLRaw 2.1.11 and its own native SQLite) into the default
-    load context and use them; then import EvalSig and gate, write and read Parquet, append to and
-    query the audit ledger through its SQLite index. Prints key=value lines for the caller to check.
+    Microsoft.Data.Sqlite (8.0.30 over SQLitePCLRaw 2.1.11 and its own native SQLite) and YamlDotNet
+    (11.2.1, the version YAML modules such as powershell-yaml have shipped) into the default load
+    context and use them; then import EvalSig and gate, read a YAML release manifest, write and read
+    Parquet, append to and query the audit ledger through its SQLite index. Prints key=value lines for
+    the caller to check.
     Run by tests/Pester/Module.Tests.ps1 (real pwsh) and the hosted-engine xunit suite.
 #>
 param(
@@ -60,12 +62,22 @@ $command.CommandText = 'SELECT sqlite_version()'
 "otherSqliteVersion=$($command.ExecuteScalar())"
 "otherSqliteAssembly=$([Microsoft.Data.Sqlite.SqliteConnection].Assembly.GetName().Version)"
 
-# 4. EvalSig, after all of them.
+# 4. Another YamlDotNet, used.
+$yaml = [System.Reflection.Assembly]::LoadFrom((Get-Package YamlDotNet 11.2.1 lib/netstandard2.1/YamlDotNet.dll))
+$yamlStream = [YamlDotNet.RepresentationModel.YamlStream]::new()
+$yamlStream.Load([System.IO.StringReader]::new('answer: 42'))
+"otherYamlDotNet=$($yaml.GetName().Version)"
+"otherYamlValue=$($yamlStream.Documents[0].RootNode.Children[[YamlDotNet.RepresentationModel.YamlScalarNode]::new('answer')].Value)"
+
+# 5. EvalSig, after all of them.
 Import-Module $Manifest -ErrorAction Stop
 $baseline = Join-Path $ReferenceDirectory 'tiny/baseline.json'
 $report = Invoke-EvalGate -Baseline $baseline -Candidate (Join-Path $ReferenceDirectory 'tiny/candidate.json') -Method PairedT
 "gateIsTyped=$($report -is [EvalSig.Core.Gating.GateReport])"
 "gateVerdict=$($report.Verdict)"
+$manifest = Join-Path $Work 'gates.yml'
+Set-Content -LiteralPath $manifest -Value "tasks:`n  - name: tiny`n    baseline: '$baseline'`n    candidate: '$(Join-Path $ReferenceDirectory 'tiny/candidate.json')'`n    method: paired_t"
+"yamlRelease=$((Invoke-EvalGate -Manifest $manifest).Tasks[0].Task)"
 $parquet = Join-Path $Work 'run.parquet'
 Import-RunFrame $baseline | Export-RunFrame $parquet
 "parquetCount=$((Import-RunFrame $parquet).Count)"
@@ -75,9 +87,9 @@ $ledger = Join-Path $Work 'ledger'
 "indexedQuery=$(@(Get-AuditRecord -Ledger $ledger -ProjectId p2).Count)"
 "chainValid=$((Test-AuditChain -Ledger $ledger).Valid)"
 
-# 5. Where everything was loaded.
+# 6. Where everything was loaded.
 $contexts = [System.AppDomain]::CurrentDomain.GetAssemblies() |
-    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core' } |
+    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'YamlDotNet' } |
     ForEach-Object { '{0}@{1}:{2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } |
     Sort-Object
 "contexts=$($contexts -join ',')"
