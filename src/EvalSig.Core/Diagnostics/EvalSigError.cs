@@ -53,6 +53,14 @@ public enum EvalSigError
     Article30Invalid,
     EnvelopeInvalid,
     EnvelopeInputMismatch,
+
+    // Transparency: signed tree heads and proofs
+    AuditSigningKeyMissing,
+    AuditSigningKeyInvalid,
+    AuditVerifierKeyInvalid,
+    AuditTreeHeadInvalid,
+    AuditProofUnavailable,
+    AuditProofInvalid,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>
