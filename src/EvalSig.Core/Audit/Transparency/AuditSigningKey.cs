@@ -137,3 +137,10 @@ public static class AuditSigningKeyFile
         return new AuditSigningKeyInfo(key.Name, key.KeyId, key.VerifierKey.ToString(), full, pub);
     }
 }
+
+/// <summary>The two kinds of audit key: the HMAC key writers MAC records with, and the Ed25519 key that signs tree heads.</summary>
+public enum AuditKeyType
+{
+    Hmac,
+    Ed25519,
+}
