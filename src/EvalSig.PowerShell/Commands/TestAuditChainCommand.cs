@@ -45,9 +45,8 @@ public sealed class TestAuditChainCommand : AuditCmdlet
     /// A checkpoint kept outside the ledger: with the HMAC key, one from Export-AuditCheckpoint; with
     /// -PublicKey, signed tree heads, oldest first.
     /// </summary>
+    /// <remarks>Not mandatory in any set: a mandatory parameter shared by the -PublicKey sets makes PowerShell unable to pick the default set.</remarks>
     [Parameter]
-    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.PublicKeyLedger))]
-    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.PublicKeyRecords))]
     [ValidateNotNullOrEmpty]
     public string[]? Checkpoint { get; set; }
 
