@@ -73,13 +73,17 @@ Describe 'EvalSig module' {
         $r.parquetCount | Should -Be '13'
         $r.indexedQuery | Should -Be '1'
         $r.chainValid | Should -Be 'True'
+        $r.otherBouncyCastle | Should -Be '2.4.0'
+        $r.otherSha256Size | Should -Be '32'
+        $r.signedHeadValid | Should -Be 'True'
         # name@version:context for every copy loaded: both versions side by side, each in its context.
         $contexts = $r.contexts -split ','
         foreach ($expected in @(
                 '^EvalSig\.Core@[^:]+:Default$', '^EvalSig\.PowerShell@[^:]+:Default$', '^EvalSig\.Bridge@[^:]+:EvalSig$',
                 '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
-                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$')) {
+                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
+                '^BouncyCastle\.Cryptography@[^:]+:Default$', '^BouncyCastle\.Cryptography@[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }
