@@ -21,7 +21,7 @@ internal static class LedgerTree
     /// tree is derived, so a failure here never fails the append: the next append or
     /// Repair-AuditLedger brings it level.
     /// </summary>
-    public static void Extend(string directory, string ledgerPath, long leavesBefore, long lengthBefore, ReadOnlySpan<byte> appended)
+    public static void Extend(string directory, string ledgerPath, long leavesBefore, long lengthBefore, ReadOnlyMemory<byte> appended)
     {
         try
         {
@@ -68,19 +68,19 @@ internal static class LedgerTree
     {
         File.Delete(storePath);
         using var store = MerkleTreeStore.Open(storePath, write: true);
-        var hashes = new List<byte[]>(1 << 16);
+        var leaves = new List<ReadOnlyMemory<byte>>(1 << 16);
         foreach (var line in LedgerFile.Lines(ledgerPath, 0, completeLength))
         {
-            cancel.ThrowIfCancellationRequested();
-            hashes.Add(MerkleTree.LeafHash(line.Utf8.Span));
-            if (hashes.Count == hashes.Capacity)
+            leaves.Add(line.Utf8);
+            if (leaves.Count == leaves.Capacity)
             {
-                store.AppendLeafHashes(hashes);
-                hashes.Clear();
+                cancel.ThrowIfCancellationRequested();
+                store.AppendLeaves(leaves);
+                leaves.Clear();
             }
         }
 
-        store.AppendLeafHashes(hashes);
+        store.AppendLeaves(leaves);
         store.Flush();
         return store.Size;
     }

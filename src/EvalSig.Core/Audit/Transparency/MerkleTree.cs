@@ -59,6 +59,33 @@ internal static class MerkleTree
         }
     }
 
+    /// <summary>
+    /// The leaf hashes of many leaves into <paramref name="into"/> (32 bytes each, in order): in
+    /// parallel blocks when there are many (the leaves are independent; only the tree above is sequential).
+    /// </summary>
+    public static void LeafHashes(IReadOnlyList<ReadOnlyMemory<byte>> leaves, byte[] into)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        ArgumentNullException.ThrowIfNull(into);
+        if (leaves.Count < 2048)
+        {
+            for (var i = 0; i < leaves.Count; i++)
+            {
+                LeafHash(leaves[i].Span, into.AsSpan(i * HashSize, HashSize));
+            }
+
+            return;
+        }
+
+        System.Threading.Tasks.Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, leaves.Count, 1024), range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                LeafHash(leaves[i].Span, into.AsSpan(i * HashSize, HashSize));
+            }
+        });
+    }
+
     /// <summary>SHA-256(0x01 || left || right).</summary>
     public static void NodeHash(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right, Span<byte> into)
     {

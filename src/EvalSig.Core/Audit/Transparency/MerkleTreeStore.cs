@@ -69,26 +69,35 @@ internal sealed class MerkleTreeStore : IMerkleNodes, IDisposable
     public byte[] Root(long size) => MerkleTree.Root(this, size);
 
     /// <summary>Appends the leaves of complete lines (each ending in '\n'), in order.</summary>
-    public void AppendLines(ReadOnlySpan<byte> lines)
+    public void AppendLines(ReadOnlyMemory<byte> lines)
     {
-        var hashes = new List<byte[]>();
+        var leaves = new List<ReadOnlyMemory<byte>>();
         while (lines.Length > 0)
         {
-            var nl = lines.IndexOf((byte)'\n');
+            var nl = lines.Span.IndexOf((byte)'\n');
             if (nl < 0)
             {
                 throw new InvalidDataException("a ledger line without its newline");
             }
 
-            hashes.Add(MerkleTree.LeafHash(lines[..nl]));
+            leaves.Add(lines[..nl]);
             lines = lines[(nl + 1)..];
-            if (hashes.Count == BlockLeaves)
+            if (leaves.Count == BlockLeaves)
             {
-                AppendLeafHashes(hashes);
-                hashes.Clear();
+                AppendLeaves(leaves);
+                leaves.Clear();
             }
         }
 
+        AppendLeaves(leaves);
+    }
+
+    /// <summary>Appends leaves given by their bytes (hashed in parallel when there are many).</summary>
+    public void AppendLeaves(IReadOnlyList<ReadOnlyMemory<byte>> leaves)
+    {
+        ArgumentNullException.ThrowIfNull(leaves);
+        var hashes = new byte[leaves.Count * MerkleTree.HashSize];
+        MerkleTree.LeafHashes(leaves, hashes);
         AppendLeafHashes(hashes);
     }
 
@@ -96,13 +105,26 @@ internal sealed class MerkleTreeStore : IMerkleNodes, IDisposable
     public void AppendLeafHashes(IReadOnlyList<byte[]> leafHashes)
     {
         ArgumentNullException.ThrowIfNull(leafHashes);
-        if (leafHashes.Count == 0)
+        var flat = new byte[leafHashes.Count * MerkleTree.HashSize];
+        for (var i = 0; i < leafHashes.Count; i++)
+        {
+            leafHashes[i].CopyTo(flat, i * MerkleTree.HashSize);
+        }
+
+        AppendLeafHashes(flat);
+    }
+
+    /// <summary>Appends leaves given by their leaf hashes, 32 bytes each, back to back.</summary>
+    public void AppendLeafHashes(ReadOnlySpan<byte> leafHashes)
+    {
+        var count = leafHashes.Length / MerkleTree.HashSize;
+        if (count == 0)
         {
             return;
         }
 
         var n0 = Size;
-        var n1 = n0 + leafHashes.Count;
+        var n1 = n0 + count;
         _frontier ??= new MerkleFrontier(this, n0);
 
         // Positions from 2*n0 - 1 on are new (the first is a parent not complete at n0): one buffer.
@@ -111,9 +133,9 @@ internal sealed class MerkleTreeStore : IMerkleNodes, IDisposable
         var blockStart = Math.Max(0, (2 * n0) - 1);
         var block = new byte[((2 * n1) - 1 - blockStart) * MerkleTree.HashSize];
         var sink = new Sink(block, blockStart);
-        foreach (var h in leafHashes)
+        for (var i = 0; i < count; i++)
         {
-            _frontier.Append(h, sink);
+            _frontier.Append(leafHashes.Slice(i * MerkleTree.HashSize, MerkleTree.HashSize), sink);
         }
 
         foreach (var (position, hash) in sink.Earlier)
