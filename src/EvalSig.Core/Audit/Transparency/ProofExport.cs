@@ -3,6 +3,7 @@ using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.IO.Compression;
+using System.Linq;
 using System.Text;
 using System.Text.Json;
 using EvalSig.Core.Diagnostics;
@@ -59,7 +60,10 @@ internal static class ProofExport
         return written;
     }
 
-    /// <summary>The head and the records; a file that is not a proof export is AuditProofInvalid.</summary>
+    /// <summary>
+    /// The head, and the records read lazily (the file is opened again when they are enumerated, so
+    /// nothing stays open if they never are); a file that is not a proof export is AuditProofInvalid.
+    /// </summary>
     public static (SignedTreeHead Head, IEnumerable<ProvenRecord> Records) Read(string path)
     {
         if (!File.Exists(path))
@@ -67,18 +71,12 @@ internal static class ProofExport
             throw Invalid(path, "does not exist", EvalSigErrorKind.ObjectNotFound);
         }
 
-        var lines = ReadLines(path).GetEnumerator();
-        if (!lines.MoveNext())
-        {
-            lines.Dispose();
-            throw Invalid(path, "is empty");
-        }
-
+        var first = ReadLines(path).FirstOrDefault() ?? throw Invalid(path, "is empty");
         SignedTreeHead head;
         try
         {
-            using var doc = JsonDocument.Parse(lines.Current);
-            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("format", out var f) || f.GetString() != Format)
+            using var doc = JsonDocument.Parse(first);
+            if (doc.RootElement.ValueKind != JsonValueKind.Object || !doc.RootElement.TryGetProperty("format", out var f) || f.ValueKind != JsonValueKind.String || f.GetString() != Format)
             {
                 throw Invalid(path, $"does not start with the {Format} header: it is not an export written with -WithProofs");
             }
@@ -87,24 +85,10 @@ internal static class ProofExport
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException)
         {
-            lines.Dispose();
             throw Invalid(path, "has a malformed header line: " + ex.Message);
         }
 
-        return (head, Records(lines));
-    }
-
-    private static IEnumerable<ProvenRecord> Records(IEnumerator<byte[]> lines)
-    {
-        using (lines)
-        {
-            long n = 1;
-            while (lines.MoveNext())
-            {
-                n++;
-                yield return ParseRecord(lines.Current, n);
-            }
-        }
+        return (head, ReadLines(path).Skip(1).Select((line, i) => ParseRecord(line, i + 2L)));
     }
 
     /// <summary>A malformed line becomes a record with index -1, which no proof verifies.</summary>

@@ -57,7 +57,9 @@ internal static class SignedNote
         {
             if (c < 0x20 && c != '\n')
             {
-                error = "it holds a control character";
+                error = c == '\r'
+                    ? "it has CR LF line endings, and a signed note has LF only (keep .note files binary in git: autocrlf rewrites them)"
+                    : "it holds a control character";
                 return false;
             }
         }
