@@ -22,6 +22,7 @@
         'Add-AuditRecord'
         'Get-AuditRecord'
         'Test-AuditChain'
+        'Get-AuditProof'
         'Export-AuditCheckpoint'
         'Export-AuditLog'
         'New-AuditSignature'
@@ -44,7 +45,7 @@
     AliasesToExport      = @()
     PrivateData          = @{
         PSData = @{
-            Tags         = @('evaluation', 'llm', 'statistics', 'release-gate', 'audit', 'compliance', 'lm-evaluation-harness', 'inspect-ai', 'helm', 'sequential-testing', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
+            Tags         = @('evaluation', 'llm', 'statistics', 'release-gate', 'audit', 'compliance', 'lm-evaluation-harness', 'inspect-ai', 'helm', 'sequential-testing', 'transparency-log', 'merkle-tree', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
             ProjectUri   = 'https://github.com/evalsig/evalsig'
             LicenseUri   = 'https://github.com/evalsig/evalsig/blob/main/LICENSE'
             ReleaseNotes = 'See https://github.com/evalsig/evalsig/blob/main/CHANGELOG.md'

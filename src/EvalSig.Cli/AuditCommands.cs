@@ -15,7 +15,7 @@ using EvalSig.Core.Time;
 namespace EvalSig.Cli;
 
 /// <summary>
-/// evalsig audit append|query|verify|export|status|checkpoint|key|repair: the cmdlets' audit trail
+/// evalsig audit append|query|verify|export|status|checkpoint|key|repair|prove: the cmdlets' audit trail
 /// for bash steps. Exit codes: verify 0 valid / 1 invalid; errors 64 / 65 / 70 as everywhere.
 /// </summary>
 internal static class AuditCommands
@@ -31,6 +31,7 @@ internal static class AuditCommands
         audit.Subcommands.Add(Checkpoint(stdout));
         audit.Subcommands.Add(Key(stdout));
         audit.Subcommands.Add(Repair(stdout));
+        audit.Subcommands.Add(TransparencyCommands.Prove(stdout));
         return audit;
     }
 
@@ -130,21 +131,34 @@ internal static class AuditCommands
         var ledger = LedgerOption();
         var keys = KeyOption();
         var path = new Option<FileInfo?>("--path") { Description = "Verify an export (JSONL or CSV, gzipped or not) instead of the ledger." };
-        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "A checkpoint kept outside the ledger." };
+        var checkpoint = new Option<FileInfo[]>("--checkpoint") { Description = "A checkpoint kept outside the ledger; with --public-key, signed tree heads, oldest first.", AllowMultipleArgumentsPerToken = true };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the result as JUnit XML (one test case: passed when valid)." };
         var ci = new Option<string?>("--ci") { Description = "Pipeline output: auto (default), none, azure-devops or github-actions (a status line, and an error annotation when invalid)." };
-        var cmd = new Command("verify", "Verify HMACs, positions and links (exit 0 valid, 1 invalid).");
-        foreach (var o in new Option[] { ledger, keys, path, checkpoint, json, junit, ci })
+        var publicKey = new Option<string?>("--public-key") { Description = "Verify signed tree heads with the log's public key (verifier key text or .pub file): no HMAC key needed." };
+        var proofs = new Option<FileInfo[]>("--consistency-proof") { Description = "With --public-key: consistency proofs between the heads (from `audit prove consistency`), instead of the ledger.", AllowMultipleArgumentsPerToken = true };
+        var cmd = new Command("verify", "Verify HMACs, positions and links; or, with --public-key, signed heads, their consistency, the ledger against them and proof exports (exit 0 valid, 1 invalid).");
+        foreach (var o in new Option[] { ledger, keys, path, checkpoint, json, junit, ci, publicKey, proofs })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction(p =>
         {
+            var checkpoints = p.GetValue(checkpoint) ?? Array.Empty<FileInfo>();
+            if (p.GetValue(publicKey) is { } pk)
+            {
+                return TransparencyCommands.Verify(stdout, pk, checkpoints, p.GetValue(proofs) ?? Array.Empty<FileInfo>(), p.GetValue(ledger), p.GetValue(path), p.GetValue(json));
+            }
+
+            if (checkpoints.Length > 1)
+            {
+                throw new EvalSigException(EvalSigError.AuditCheckpointInvalid, EvalSigErrorKind.InvalidArgument, "With the HMAC key, give one --checkpoint. Several signed tree heads are verified with --public-key.");
+            }
+
             var pipeline = CiOutput.Create(p.GetValue(ci), p.GetValue(json), stdout, stderr);
             var ring = AuditKeyring.Resolve(p.GetValue(keys), null);
-            var cp = p.GetValue(checkpoint) is { } c ? AuditCheckpoint.Load(c.FullName) : null;
+            var cp = checkpoints.Length == 1 ? AuditCheckpoint.Load(checkpoints[0].FullName) : null;
             ChainVerification v;
             string subject;
             if (p.GetValue(path) is { } export)
@@ -193,14 +207,22 @@ internal static class AuditCommands
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
         var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
         var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var withProofs = new Option<bool>("--with-proofs") { Description = "Write each record with its inclusion proof against the signed head --checkpoint, so the file verifies alone." };
+        var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "The signed tree head the proofs of --with-proofs are against." };
         var cmd = new Command("export", "Export records as JSONL or CSV (atomically).");
-        foreach (var o in new Option[] { ledger, output, format, compress, noClobber, schema, project, from, to })
+        foreach (var o in new Option[] { ledger, output, format, compress, noClobber, schema, project, from, to, withProofs, checkpoint })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction(p =>
         {
+            if (p.GetValue(withProofs))
+            {
+                var pq = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
+                return TransparencyCommands.Export(stdout, Console.Error, new LocalLedger(p.GetValue(ledger)), pq, p.GetValue(checkpoint), p.GetValue(format)!, p.GetValue(output)!, p.GetValue(compress), p.GetValue(noClobber));
+            }
+
             var f = p.GetValue(format)!.ToUpperInvariant() switch
             {
                 "JSONL" => AuditExportFormat.Jsonl,
@@ -248,14 +270,21 @@ internal static class AuditCommands
         var keys = KeyOption();
         var output = new Option<FileInfo>("--output") { Description = "Where to write the checkpoint.", Required = true };
         var noClobber = new Option<bool>("--no-clobber") { Description = "Fail rather than replace a file." };
-        var cmd = new Command("checkpoint", "Write a MAC'd checkpoint of the head, to keep outside the ledger.");
-        foreach (var o in new Option[] { ledger, keys, output, noClobber })
+        var signingKey = new Option<FileInfo?>("--signing-key") { Description = "An Ed25519 signing key (audit key --type ed25519): write a signed tree head that auditors verify with the public key." };
+        var signed = new Option<bool>("--sign") { Description = "Write a signed tree head with the key in $EVALSIG_SIGNING_KEY (or --signing-key)." };
+        var cmd = new Command("checkpoint", "Write a checkpoint of the head to keep outside the ledger: MAC'd, or a signed tree head (--signing-key).");
+        foreach (var o in new Option[] { ledger, keys, output, noClobber, signingKey, signed })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction(p =>
         {
+            if (p.GetValue(signingKey) is not null || p.GetValue(signed))
+            {
+                return TransparencyCommands.Checkpoint(stdout, new LocalLedger(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null), p.GetValue(signingKey), p.GetValue(output)!, p.GetValue(noClobber));
+            }
+
             var cp = AuditLog.Checkpoint(new LocalLedger(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null));
             var bytes = Encoding.UTF8.GetBytes(cp.ToJson() + "\n");
             AtomicFile.Write(p.GetValue(output)!.FullName, s => s.Write(bytes), p.GetValue(noClobber));
@@ -270,14 +299,27 @@ internal static class AuditCommands
         var output = new Option<FileInfo?>("--output") { Description = "Create a key file (owner-only permissions)." };
         var force = new Option<bool>("--force") { Description = "Replace an existing key file." };
         var base64 = new Option<bool>("--base64") { Description = "Print a new key as base64 (for a pipeline secret)." };
-        var cmd = new Command("key", "Create a 256-bit audit key.");
-        foreach (var o in new Option[] { output, force, base64 })
+        var type = new Option<string>("--type") { Description = "hmac (the key that MACs records) or ed25519 (the key that signs tree heads; its public key goes to <output>.pub).", DefaultValueFactory = _ => "hmac" };
+        var name = new Option<string?>("--name") { Description = "With --type ed25519: the log's name, the origin of its heads (e.g. example.com/audit)." };
+        var cmd = new Command("key", "Create an audit key: a 256-bit HMAC key, or an Ed25519 signing key for tree heads.");
+        foreach (var o in new Option[] { output, force, base64, type, name })
         {
             cmd.Options.Add(o);
         }
 
         cmd.SetAction(p =>
         {
+            switch (p.GetValue(type)!.ToUpperInvariant())
+            {
+                case "ED25519":
+                    var keyFile = p.GetValue(output) is { } kf && !p.GetValue(base64) ? kf : throw new EvalSigException(EvalSigError.AuditSigningKeyInvalid, EvalSigErrorKind.InvalidArgument, "An Ed25519 key is created as a file: give --output <file> (its public key goes to <file>.pub), not --base64.");
+                    return TransparencyCommands.Key(stdout, keyFile, p.GetValue(name), p.GetValue(force));
+                case "HMAC":
+                    break;
+                default:
+                    throw new EvalSigException(EvalSigError.AuditKeyInvalid, EvalSigErrorKind.InvalidArgument, "--type must be hmac or ed25519.");
+            }
+
             if (p.GetValue(base64))
             {
                 stdout.WriteLine(AuditKey.Generate().ExportBase64());
@@ -296,7 +338,7 @@ internal static class AuditCommands
     {
         var ledger = LedgerOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done." };
-        var cmd = new Command("repair", "Move a torn final line (or interrupted batch) to quarantine/.");
+        var cmd = new Command("repair", "Move a torn final line (or interrupted batch) to quarantine/; check the Merkle tree and rebuild it if it differs.");
         cmd.Options.Add(ledger);
         cmd.Options.Add(dryRun);
         cmd.SetAction(p =>
@@ -306,16 +348,17 @@ internal static class AuditCommands
             if (plan is null)
             {
                 stdout.WriteLine("nothing to repair");
-                return 0;
             }
-
-            if (p.GetValue(dryRun))
+            else if (p.GetValue(dryRun))
             {
                 stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"would quarantine {plan.Value.Length} bytes from offset {plan.Value.From} ({plan.Value.Reason})"));
-                return 0;
+            }
+            else
+            {
+                stdout.WriteLine($"quarantined -> {l.Repair()}");
             }
 
-            stdout.WriteLine($"quarantined -> {l.Repair()}");
+            TransparencyCommands.RepairTree(stdout, l, p.GetValue(dryRun));
             return 0;
         });
         return cmd;

@@ -98,7 +98,7 @@ public class ModuleTests
         Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "EvalSig.Core.dll")), "Core holds the public types: it belongs beside the cmdlets, in the default load context");
         Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "EvalSig.Core.dll")), "a second copy of Core in Dependencies/ would make two types of each name");
         Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", "EvalSig.Bridge.dll")), "the bridge to third-party libraries belongs in Dependencies/, the module's own load context");
-        foreach (var thirdParty in new[] { "Parquet.dll", "MathNet.Numerics.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll" })
+        foreach (var thirdParty in new[] { "Parquet.dll", "MathNet.Numerics.dll", "Microsoft.Data.Sqlite.dll", "SQLitePCLRaw.core.dll", "BouncyCastle.Cryptography.dll" })
         {
             Assert.False(File.Exists(Path.Combine(Paths.ModuleDirectory, thirdParty)), $"{thirdParty} must not sit beside the cmdlets, where the default context could load it");
             Assert.True(File.Exists(Path.Combine(Paths.ModuleDirectory, "Dependencies", thirdParty)), $"{thirdParty} belongs in Dependencies/");
@@ -180,6 +180,8 @@ public class ModuleTests
             Assert.Contains("chainValid=True", lines);
             Assert.Contains("otherYamlValue=42", lines);
             Assert.Contains("yamlRelease=tiny", lines);
+            Assert.Contains("otherBouncyCastle=2.4.0", lines);
+            Assert.Contains("signedHeadValid=True", lines);
             var contexts = lines.Single(l => l.StartsWith("contexts=", StringComparison.Ordinal))["contexts=".Length..].Split(',');
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Core@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
@@ -191,6 +193,8 @@ public class ModuleTests
             Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("YamlDotNet@11.", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("YamlDotNet@16.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("BouncyCastle.Cryptography@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("BouncyCastle.Cryptography@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
         }
         finally
         {

@@ -76,6 +76,9 @@ Describe 'EvalSig module' {
         $r.otherYamlDotNet | Should -Be '11.0.0.0'
         $r.otherYamlValue | Should -Be '42'
         $r.yamlRelease | Should -Be 'tiny'
+        $r.otherBouncyCastle | Should -Be '2.4.0'
+        $r.otherSha256Size | Should -Be '32'
+        $r.signedHeadValid | Should -Be 'True'
         # name@version:context for every copy loaded: both versions side by side, each in its context.
         $contexts = $r.contexts -split ','
         foreach ($expected in @(
@@ -83,7 +86,8 @@ Describe 'EvalSig module' {
                 '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
                 '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
-                '^YamlDotNet@11\.[^:]+:Default$', '^YamlDotNet@16\.[^:]+:EvalSig$')) {
+                '^YamlDotNet@11\.[^:]+:Default$', '^YamlDotNet@16\.[^:]+:EvalSig$',
+                '^BouncyCastle\.Cryptography@[^:]+:Default$', '^BouncyCastle\.Cryptography@[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }

@@ -66,7 +66,11 @@ public static class AuditKeyFile
 }
 
 /// <summary>What Repair-AuditLedger did (or would do).</summary>
-public sealed record RepairResult(bool Repaired, string? QuarantinePath, long Bytes, string Reason, string LedgerPath);
+public sealed record RepairResult(bool Repaired, string? QuarantinePath, long Bytes, string Reason, string LedgerPath)
+{
+    /// <summary>The Merkle tree (merkle.tree) checked against the ledger, and rebuilt if it differed.</summary>
+    public Transparency.MerkleTreeCheck? Tree { get; init; }
+}
 
 /// <summary>A key file's identity; never its secret.</summary>
 public sealed record AuditKeyInfo(string KeyId, string Path);

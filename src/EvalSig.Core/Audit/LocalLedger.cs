@@ -104,6 +104,8 @@ public sealed class LocalLedger : IAuditBackend
             throw new EvalSigException(EvalSigError.AuditWriteFailed, EvalSigErrorKind.WriteError, $"Appending to '{LedgerPath}' failed; nothing was recorded: {ex.Message}", LedgerPath, ex);
         }
 
+        // The Merkle tree over the ledger (Transparency/), extended under the same lock.
+        Transparency.LedgerTree.Extend(Directory, LedgerPath, position + 1, length, bytes);
         if (batch.Count > 1)
         {
             File.Delete(IntentPath);
@@ -251,6 +253,24 @@ public sealed class LocalLedger : IAuditBackend
         }
 
         return target;
+    }
+
+    /// <summary>The exclusive lock appends and repairs hold.</summary>
+    internal IDisposable AcquireLock(CancellationToken cancel = default) => LedgerLock.Acquire(LockPath, LockTimeout, cancel);
+
+    /// <summary>
+    /// The ledger's complete length while no append is in progress, taken under the lock; null when
+    /// a crash left a torn line or an interrupted batch (those records may still be quarantined).
+    /// </summary>
+    internal long? CommittedLength(CancellationToken cancel = default)
+    {
+        if (!File.Exists(LedgerPath))
+        {
+            return 0;
+        }
+
+        using var guard = AcquireLock(cancel);
+        return PlanRepair() is null ? LedgerFile.Tail(LedgerPath).CompleteLength : null;
     }
 
     /// <summary>Rebuilds index.sqlite from ledger.jsonl.</summary>

@@ -70,6 +70,14 @@ public enum EvalSigError
 
     // Pipelines (CI providers)
     CiOutputFailed,
+
+    // Transparency: signed tree heads and proofs
+    AuditSigningKeyMissing,
+    AuditSigningKeyInvalid,
+    AuditVerifierKeyInvalid,
+    AuditTreeHeadInvalid,
+    AuditProofUnavailable,
+    AuditProofInvalid,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

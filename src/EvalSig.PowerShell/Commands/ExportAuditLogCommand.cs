@@ -3,10 +3,15 @@ using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
 using EvalSig.Core.Audit;
+using EvalSig.Core.Audit.Transparency;
+using EvalSig.Core.Diagnostics;
 
 namespace EvalSig.Commands;
 
-/// <summary>Exports records as JSONL or CSV (optionally gzipped), atomically.</summary>
+/// <summary>
+/// Exports records as JSONL or CSV (optionally gzipped), atomically; with -WithProofs, each record
+/// with its inclusion proof against a signed tree head, so the file verifies on its own.
+/// </summary>
 [Cmdlet(VerbsData.Export, "AuditLog", SupportsShouldProcess = true, DefaultParameterSetName = nameof(ParameterSet.Query))]
 [OutputType(typeof(FileInfo))]
 public sealed class ExportAuditLogCommand : AuditCmdlet
@@ -52,6 +57,15 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
     [Parameter(ParameterSetName = nameof(ParameterSet.Query))]
     public object? To { get; set; }
 
+    /// <summary>Write each record with its inclusion proof against the signed head -Checkpoint (JSONL only).</summary>
+    [Parameter]
+    public SwitchParameter WithProofs { get; set; }
+
+    /// <summary>The signed tree head (Export-AuditCheckpoint -SigningKeyPath) the proofs are against.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? Checkpoint { get; set; }
+
     protected override void ProcessRecord()
     {
         if (InputObject is not null)
@@ -75,7 +89,44 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
             records = OpenLedger().Query(query, Cancellation);
         }
 
+        if (WithProofs)
+        {
+            ExportWithProofs(records, target);
+            return;
+        }
+
+        if (Checkpoint is not null)
+        {
+            ThrowTerminatingError(Error(EvalSigError.AuditProofUnavailable, EvalSigErrorKind.InvalidArgument, "-Checkpoint is the signed head the proofs of -WithProofs are against: add -WithProofs.", Checkpoint));
+        }
+
         if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true) && PassThru)
+        {
+            WriteObject(new FileInfo(target));
+        }
+    }
+
+    private void ExportWithProofs(IEnumerable<AuditRecord> records, string target)
+    {
+        if (Format != AuditExportFormat.Jsonl || Checkpoint is null)
+        {
+            ThrowTerminatingError(Error(EvalSigError.AuditProofUnavailable, EvalSigErrorKind.InvalidArgument, "-WithProofs writes JSONL against a signed tree head: give -Checkpoint <head> (from Export-AuditCheckpoint -SigningKeyPath) and no -Format Csv.", Checkpoint));
+        }
+
+        SignedTreeHead? head = null;
+        Try(() => head = SignedTreeHead.Load(ResolveOutputPath(Checkpoint!)), terminating: true);
+        ProofExportResult? result = null;
+        if (!Try(() => result = TransparencyLog.ExportWithProofs(OpenLedger(), records, head!, target, Compress, NoClobber, Cancellation), terminating: true))
+        {
+            return;
+        }
+
+        if (result!.LeftOut > 0)
+        {
+            WriteWarning($"{result.LeftOut} matching record(s) were appended after the signed head ({head!.TreeSize} records) and are not in the export: sign a new head (Export-AuditCheckpoint -SigningKeyPath) to include them.");
+        }
+
+        if (PassThru)
         {
             WriteObject(new FileInfo(target));
         }

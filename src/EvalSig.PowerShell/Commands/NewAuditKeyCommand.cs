@@ -1,12 +1,19 @@
 using System.IO;
 using System.Management.Automation;
 using EvalSig.Core.Audit;
+using EvalSig.Core.Audit.Transparency;
+using EvalSig.Core.Diagnostics;
 
 namespace EvalSig.Commands;
 
-/// <summary>Creates a 256-bit audit key: a file readable by the owner only, or base64 for a pipeline secret.</summary>
+/// <summary>
+/// Creates an audit key: a 256-bit HMAC key (writers MAC records with it; a file readable by the
+/// owner only, or base64 for a pipeline secret), or with -Type Ed25519 a signing key for tree heads
+/// (owner-only file) and its public verifier key beside it (&lt;path&gt;.pub, for auditors).
+/// </summary>
 [Cmdlet(VerbsCommon.New, "AuditKey", DefaultParameterSetName = nameof(ParameterSet.File), SupportsShouldProcess = true)]
 [OutputType(typeof(AuditKeyInfo), ParameterSetName = new[] { nameof(ParameterSet.File) })]
+[OutputType(typeof(AuditSigningKeyInfo), ParameterSetName = new[] { nameof(ParameterSet.File) })]
 [OutputType(typeof(string), ParameterSetName = new[] { nameof(ParameterSet.Base64) })]
 public sealed class NewAuditKeyCommand : EvalSigCmdlet
 {
@@ -20,11 +27,20 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>Replace an existing key file (records signed with the old key then need the old key to verify).</summary>
+    /// <summary>Hmac (default): the key that MACs records. Ed25519: the key that signs tree heads.</summary>
+    [Parameter]
+    public AuditKeyType Type { get; set; } = AuditKeyType.Hmac;
+
+    /// <summary>For -Type Ed25519: the log's name (the origin of its tree heads), e.g. example.com/audit.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.File))]
+    [ValidateNotNullOrEmpty]
+    public string? Name { get; set; }
+
+    /// <summary>Replace an existing key file (what the old key signed then needs the old key to verify).</summary>
     [Parameter(ParameterSetName = nameof(ParameterSet.File))]
     public SwitchParameter Force { get; set; }
 
-    /// <summary>Output the key as base64 text, to store as a pipeline secret (EVALSIG_AUDIT_KEY).</summary>
+    /// <summary>Output an HMAC key as base64 text, to store as a pipeline secret (EVALSIG_AUDIT_KEY).</summary>
     [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Base64))]
     public SwitchParameter AsBase64 { get; set; }
 
@@ -32,11 +48,37 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
     {
         if (AsBase64)
         {
+            if (Type == AuditKeyType.Ed25519)
+            {
+                ThrowTerminatingError(Error(EvalSigError.AuditSigningKeyInvalid, EvalSigErrorKind.InvalidArgument, "-AsBase64 makes an HMAC key. Create an Ed25519 key as a file (New-AuditKey -Type Ed25519 -Path log.key); to keep it as a pipeline secret, store the file's content in EVALSIG_SIGNING_KEY.", Type));
+            }
+
             WriteObject(AuditKey.Generate().ExportBase64());
             return;
         }
 
         var target = ResolveOutputPath(Path);
+        if (Type == AuditKeyType.Ed25519)
+        {
+            if (!ShouldProcess(target, "Create an Ed25519 signing key file (owner-only permissions) and its public key " + target + ".pub"))
+            {
+                return;
+            }
+
+            AuditSigningKeyInfo? info = null;
+            if (Try(() => info = AuditSigningKeyFile.Create(target, Name, Force), terminating: true))
+            {
+                WriteObject(info);
+            }
+
+            return;
+        }
+
+        if (Name is not null)
+        {
+            ThrowTerminatingError(Error(EvalSigError.AuditKeyInvalid, EvalSigErrorKind.InvalidArgument, "-Name names the log of an Ed25519 signing key; add -Type Ed25519.", Name));
+        }
+
         if (!ShouldProcess(target, "Create a 256-bit audit key file (owner-only permissions)"))
         {
             return;

@@ -1,14 +1,22 @@
 using System.Collections.Generic;
+using System.Linq;
 using System.Management.Automation;
 using System.Security;
 using EvalSig.Core.Audit;
 using EvalSig.Core.Pipelines;
+using EvalSig.Core.Audit.Transparency;
+using EvalSig.Core.Diagnostics;
 
 namespace EvalSig.Commands;
 
-/// <summary>Verifies HMACs, positions and links of a ledger, an export, or piped records.</summary>
+/// <summary>
+/// Verifies a ledger, an export or piped records: with the HMAC key, every MAC, position and link;
+/// with -PublicKey and signed heads (no HMAC key), the heads' signatures, that each extends the one
+/// before, that the ledger still holds them, and that records are included.
+/// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "AuditChain", DefaultParameterSetName = nameof(ParameterSet.Ledger))]
-[OutputType(typeof(ChainVerification))]
+[OutputType(typeof(ChainVerification), ParameterSetName = new[] { nameof(ParameterSet.Ledger), nameof(ParameterSet.Path), nameof(ParameterSet.Records) })]
+[OutputType(typeof(LogVerification), ParameterSetName = new[] { nameof(ParameterSet.PublicKeyLedger), nameof(ParameterSet.PublicKeyPath), nameof(ParameterSet.PublicKeyRecords) })]
 public sealed class TestAuditChainCommand : AuditCmdlet
 {
     private readonly List<AuditRecord> _records = new();
@@ -18,34 +26,59 @@ public sealed class TestAuditChainCommand : AuditCmdlet
         Ledger,
         Path,
         Records,
+        PublicKeyLedger,
+        PublicKeyPath,
+        PublicKeyRecords,
     }
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = nameof(ParameterSet.Records))]
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = nameof(ParameterSet.PublicKeyRecords))]
     [ValidateNotNull]
     public AuditRecord? InputObject { get; set; }
 
-    /// <summary>An export from Export-AuditLog (JSONL or CSV, gzipped or not).</summary>
+    /// <summary>An export from Export-AuditLog (JSONL or CSV, gzipped or not; with -PublicKey, one written with -WithProofs).</summary>
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = nameof(ParameterSet.Path))]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = nameof(ParameterSet.PublicKeyPath))]
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>A checkpoint from Export-AuditCheckpoint, kept outside the ledger.</summary>
+    /// <summary>
+    /// A checkpoint kept outside the ledger: with the HMAC key, one from Export-AuditCheckpoint; with
+    /// -PublicKey, signed tree heads, oldest first.
+    /// </summary>
+    /// <remarks>Not mandatory in any set: a mandatory parameter shared by the -PublicKey sets makes PowerShell unable to pick the default set.</remarks>
     [Parameter]
     [ValidateNotNullOrEmpty]
-    public string? Checkpoint { get; set; }
+    public string[]? Checkpoint { get; set; }
 
-    /// <summary>Key files; several for rotated keys.</summary>
-    [Parameter]
+    /// <summary>HMAC key files; several for rotated keys.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.Ledger))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Path))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Records))]
     [ValidateNotNullOrEmpty]
     public string[]? KeyPath { get; set; }
 
-    [Parameter]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Ledger))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Path))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Records))]
     [ValidateNotNullOrEmpty]
     public SecureString[]? Key { get; set; }
 
     /// <summary>Pipeline output: Auto (TF_BUILD or GITHUB_ACTIONS), None, AzureDevOps or GitHubActions.</summary>
     [Parameter]
     public CiProvider CiProvider { get; set; } = CiProvider.Auto;
+
+    /// <summary>The log's public key (verifier key text, or the .pub file New-AuditKey -Type Ed25519 wrote).</summary>
+    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.PublicKeyLedger))]
+    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.PublicKeyPath))]
+    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.PublicKeyRecords))]
+    [ValidateNotNullOrEmpty]
+    public string? PublicKey { get; set; }
+
+    /// <summary>Consistency proofs between the heads (Get-AuditProof -Consistency, or their JSON files), for an auditor without the ledger.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.PublicKeyLedger))]
+    [ValidateNotNullOrEmpty]
+    public object[]? ConsistencyProof { get; set; }
 
     protected override void ProcessRecord()
     {
@@ -57,12 +90,23 @@ public sealed class TestAuditChainCommand : AuditCmdlet
 
     protected override void EndProcessing()
     {
+        if (PublicKey is not null)
+        {
+            WriteObject(VerifyWithPublicKey());
+            return;
+        }
+
         var pipeline = PipelineReporter(CiProvider);
         var ring = ResolveKeyring(KeyPath, Key);
         AuditCheckpoint? checkpoint = null;
-        if (Checkpoint is not null)
+        if (Checkpoint is { Length: > 1 })
         {
-            Try(() => checkpoint = AuditCheckpoint.Load(ResolveOutputPath(Checkpoint)), terminating: true);
+            ThrowTerminatingError(Error(EvalSigError.AuditCheckpointInvalid, EvalSigErrorKind.InvalidArgument, "With the HMAC key, give one checkpoint. Several signed tree heads are verified with -PublicKey.", Checkpoint));
+        }
+
+        if (Checkpoint is { Length: 1 })
+        {
+            Try(() => checkpoint = AuditCheckpoint.Load(ResolveOutputPath(Checkpoint[0])), terminating: true);
         }
 
         ChainVerification? result = null;
@@ -84,6 +128,63 @@ public sealed class TestAuditChainCommand : AuditCmdlet
 
         WriteObject(result);
         pipeline.Chain(result!, result!.Source ?? "piped records");
+    }
+
+    private LogVerification VerifyWithPublicKey()
+    {
+        AuditVerifierKey? key = null;
+        Try(() => key = AuditVerifierKey.Resolve(PublicKeyPathOrText(PublicKey!)), terminating: true);
+        var heads = new List<SignedTreeHead>();
+        foreach (var c in Checkpoint ?? System.Array.Empty<string>())
+        {
+            Try(() => heads.Add(SignedTreeHead.Load(ResolveOutputPath(c))), terminating: true);
+        }
+
+        var proofs = new List<AuditConsistencyProof>();
+        foreach (var p in ConsistencyProof ?? System.Array.Empty<object>())
+        {
+            switch (p is PSObject pso ? pso.BaseObject : p)
+            {
+                case AuditConsistencyProof proof:
+                    proofs.Add(proof);
+                    break;
+                case string path:
+                    Try(() => proofs.Add(AuditConsistencyProof.Load(ResolveOutputPath(path))), terminating: true);
+                    break;
+                default:
+                    ThrowTerminatingError(Error(EvalSigError.AuditProofInvalid, EvalSigErrorKind.InvalidArgument, "-ConsistencyProof takes proofs from Get-AuditProof -Consistency or the paths of their JSON files.", p));
+                    break;
+            }
+        }
+
+        // Without the ledger an auditor can still check heads against consistency proofs; -Ledger
+        // (or the default ledger) is read only when no proof is given or -Ledger is explicit.
+        var useLedger = ParameterSetName != nameof(ParameterSet.PublicKeyPath) && (Ledger is not null || proofs.Count == 0);
+        var request = new TransparencyAudit
+        {
+            Key = key!,
+            Heads = heads,
+            Ledger = useLedger ? OpenLedger() : null,
+            Records = _records,
+            ProofExportPath = ParameterSetName == nameof(ParameterSet.PublicKeyPath) ? ResolveOutputPath(Path!) : null,
+            ConsistencyProofs = proofs,
+        };
+        var length = request.Ledger is { } l && System.IO.File.Exists(l.LedgerPath) ? new System.IO.FileInfo(l.LedgerPath).Length : 0;
+        LogVerification? result = null;
+        Try(() => result = RunWithProgress("Test-AuditChain -PublicKey", (p, c) => TransparencyLog.Audit(request, new FractionOf(p, length), c)), terminating: true);
+        return result!;
+    }
+
+    /// <summary>A relative path to a .pub file resolves against the PowerShell location; key text stays as it is.</summary>
+    private string PublicKeyPathOrText(string value)
+    {
+        if (value.Contains('+', System.StringComparison.Ordinal) && !value.EndsWith(".pub", System.StringComparison.OrdinalIgnoreCase))
+        {
+            return value;
+        }
+
+        var full = ResolveOutputPath(value);
+        return System.IO.File.Exists(full) ? full : value;
     }
 }
 

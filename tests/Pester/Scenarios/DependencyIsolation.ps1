@@ -2,12 +2,13 @@
 <#
 .SYNOPSIS
     The dependency-isolation scenario: in a fresh process, load OTHER copies and versions of
-    MathNet.Numerics (4.15), Parquet.Net (a second copy of 6.1.0, the only version served) and
-    Microsoft.Data.Sqlite (8.0.30 over SQLitePCLRaw 2.1.11 and its own native SQLite) and YamlDotNet
-    (11.2.1, the version YAML modules such as powershell-yaml have shipped) into the default load
-    context and use them; then import EvalSig and gate, read a YAML release manifest, write and read
-    Parquet, append to and query the audit ledger through its SQLite index. Prints key=value lines for
-    the caller to check.
+    MathNet.Numerics (4.15), Parquet.Net (a second copy of 6.1.0, the only version served),
+    Microsoft.Data.Sqlite (8.0.30 over SQLitePCLRaw 2.1.11 and its own native SQLite), YamlDotNet
+    (11.2.1, the version YAML modules such as powershell-yaml have shipped) and
+    BouncyCastle.Cryptography (2.4.0) into the default load context and use them; then import EvalSig
+    and gate, read a YAML release manifest, write and read Parquet, append to and query the audit
+    ledger through its SQLite index, and sign and verify a tree head with Ed25519. Prints key=value
+    lines for the caller to check.
     Run by tests/Pester/Module.Tests.ps1 (real pwsh) and the hosted-engine xunit suite.
 #>
 param(
@@ -69,6 +70,11 @@ $yamlStream.Load([System.IO.StringReader]::new('answer: 42'))
 "otherYamlDotNet=$($yaml.GetName().Version)"
 "otherYamlValue=$($yamlStream.Documents[0].RootNode.Children[[YamlDotNet.RepresentationModel.YamlScalarNode]::new('answer')].Value)"
 
+# 4b. Another BouncyCastle.Cryptography (2.4.0; the same assembly version 2.0.0.0 as EvalSig's 2.7.0), used.
+$bc = [System.Reflection.Assembly]::LoadFrom((Get-Package BouncyCastle.Cryptography 2.4.0 lib/net6.0/BouncyCastle.Cryptography.dll))
+"otherBouncyCastle=$([System.Diagnostics.FileVersionInfo]::GetVersionInfo($bc.Location).ProductVersion.Split('+')[0])"
+"otherSha256Size=$([Org.BouncyCastle.Crypto.Digests.Sha256Digest]::new().GetDigestSize())"
+
 # 5. EvalSig, after all of them.
 Import-Module $Manifest -ErrorAction Stop
 $baseline = Join-Path $ReferenceDirectory 'tiny/baseline.json'
@@ -86,10 +92,14 @@ $ledger = Join-Path $Work 'ledger'
 1..3 | ForEach-Object { $report | Add-AuditRecord -Ledger $ledger -ProjectId "p$_" } | Out-Null
 "indexedQuery=$(@(Get-AuditRecord -Ledger $ledger -ProjectId p2).Count)"
 "chainValid=$((Test-AuditChain -Ledger $ledger).Valid)"
+$signing = Join-Path $Work 'log.key'
+New-AuditKey -Type Ed25519 -Path $signing -Name example.com/isolation | Out-Null
+Export-AuditCheckpoint (Join-Path $Work 'head.note') -Ledger $ledger -SigningKeyPath $signing | Out-Null
+"signedHeadValid=$((Test-AuditChain -Ledger $ledger -PublicKey "$signing.pub" -Checkpoint (Join-Path $Work 'head.note')).Valid)"
 
 # 6. Where everything was loaded.
 $contexts = [System.AppDomain]::CurrentDomain.GetAssemblies() |
-    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'YamlDotNet' } |
+    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'YamlDotNet', 'BouncyCastle.Cryptography' } |
     ForEach-Object { '{0}@{1}:{2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } |
     Sort-Object
 "contexts=$($contexts -join ',')"
