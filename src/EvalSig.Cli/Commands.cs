@@ -17,7 +17,7 @@ namespace EvalSig.Cli;
 /// <summary>The command tree. Each action binds options, calls one Core entry point and prints.</summary>
 internal static class Commands
 {
-    public static RootCommand Build(TextWriter stdout)
+    public static RootCommand Build(TextWriter stdout, TextWriter stderr)
     {
         var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
         root.Subcommands.Add(Gate(stdout));
@@ -25,7 +25,7 @@ internal static class Commands
         root.Subcommands.Add(Mde(stdout));
         root.Subcommands.Add(Doctor(stdout));
         root.Subcommands.Add(Version(stdout));
-        root.Subcommands.Add(AuditCommands.Build(stdout));
+        root.Subcommands.Add(AuditCommands.Build(stdout, stderr));
         root.Subcommands.Add(StoreCommands.History(stdout));
         root.Subcommands.Add(StoreCommands.Store(stdout));
         root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));

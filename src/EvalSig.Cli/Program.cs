@@ -19,7 +19,7 @@ internal static class Program
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = Commands.Build(stdout);
+        var root = Commands.Build(stdout, stderr);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {

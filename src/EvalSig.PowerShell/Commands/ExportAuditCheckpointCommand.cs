@@ -31,7 +31,7 @@ public sealed class ExportAuditCheckpointCommand : AuditCmdlet
     {
         var target = ResolveOutputPath(Path);
         var ledger = OpenLedger();
-        var ring = ResolveKeyring(KeyPath, Key);
+        var ring = ResolveKeyring(KeyPath, Key, forSigning: true);
         AuditCheckpoint? cp = null;
         Try(() => cp = AuditLog.Checkpoint(ledger, ring, Cancellation), terminating: true);
         if (!ShouldProcess(target, $"Write checkpoint of position {cp!.Position}"))

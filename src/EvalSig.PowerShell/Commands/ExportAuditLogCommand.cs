@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using System.Security;
 using EvalSig.Core.Audit;
 
 namespace EvalSig.Commands;
@@ -52,6 +53,15 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
     [Parameter(ParameterSetName = nameof(ParameterSet.Query))]
     public object? To { get; set; }
 
+    /// <summary>Key files to authenticate index.sqlite for the query; without, it is read unauthenticated (with a warning). Unused for piped records.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public SecureString[]? Key { get; set; }
+
     protected override void ProcessRecord()
     {
         if (InputObject is not null)
@@ -72,7 +82,9 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         if (ParameterSetName == nameof(ParameterSet.Query))
         {
             var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
-            records = OpenLedger().Query(query, Cancellation);
+            var ledger = OpenLedger();
+            Try(ledger.RequireLedger, terminating: true);
+            records = ledger.Query(query, new AuditReadOptions { Keyring = TryResolveKeyring(KeyPath, Key), Observer = Observer }, Cancellation);
         }
 
         if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true) && PassThru)

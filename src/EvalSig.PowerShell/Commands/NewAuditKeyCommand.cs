@@ -4,9 +4,12 @@ using EvalSig.Core.Audit;
 
 namespace EvalSig.Commands;
 
-/// <summary>Creates a 256-bit audit key: a file readable by the owner only, or base64 for a pipeline secret.</summary>
+/// <summary>
+/// Creates a 256-bit audit key (a file readable by the owner only, or base64 for a pipeline secret),
+/// or rotates a key file: a new active key, the old one kept verify-only.
+/// </summary>
 [Cmdlet(VerbsCommon.New, "AuditKey", DefaultParameterSetName = nameof(ParameterSet.File), SupportsShouldProcess = true)]
-[OutputType(typeof(AuditKeyInfo), ParameterSetName = new[] { nameof(ParameterSet.File) })]
+[OutputType(typeof(AuditKeyInfo), ParameterSetName = new[] { nameof(ParameterSet.File), nameof(ParameterSet.Rotate) })]
 [OutputType(typeof(string), ParameterSetName = new[] { nameof(ParameterSet.Base64) })]
 public sealed class NewAuditKeyCommand : EvalSigCmdlet
 {
@@ -14,19 +17,30 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
     {
         File,
         Base64,
+        Rotate,
     }
 
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = nameof(ParameterSet.File))]
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = nameof(ParameterSet.Rotate))]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
-    /// <summary>Replace an existing key file (records signed with the old key then need the old key to verify).</summary>
+    /// <summary>Replace an existing key file (records signed with the old key then need the old key to verify; prefer -Rotate).</summary>
     [Parameter(ParameterSetName = nameof(ParameterSet.File))]
     public SwitchParameter Force { get; set; }
 
     /// <summary>Output the key as base64 text, to store as a pipeline secret (EVALSIG_AUDIT_KEY).</summary>
     [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Base64))]
     public SwitchParameter AsBase64 { get; set; }
+
+    /// <summary>Rotate the key file at -Path: a new active key signs from now on; the old key stays in the file, verify-only.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Rotate))]
+    public SwitchParameter Rotate { get; set; }
+
+    /// <summary>Also record the rotation in this ledger (signed by the new key), so that the retired key signing later is caught even by its timestamp-free rule.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.Rotate))]
+    [ValidateNotNullOrEmpty]
+    public string? Ledger { get; set; }
 
     protected override void EndProcessing()
     {
@@ -37,6 +51,29 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
         }
 
         var target = ResolveOutputPath(Path);
+        if (Rotate)
+        {
+            if (!ShouldProcess(target, "Rotate the audit key: add a new active key and mark the current one verify-only"))
+            {
+                return;
+            }
+
+            AuditKey? next = null;
+            AuditKey? retired = null;
+            if (!Try(() => (next, retired) = AuditKeyFile.Rotate(target), terminating: true))
+            {
+                return;
+            }
+
+            if (Ledger is not null)
+            {
+                Try(() => AuditLog.RecordRotation(new LocalLedger(ResolveOutputPath(Ledger)), next!, retired!.KeyId, Cancellation), terminating: true);
+            }
+
+            WriteObject(new AuditKeyInfo(next!.KeyId, new FileInfo(target).FullName, retired!.KeyId));
+            return;
+        }
+
         if (!ShouldProcess(target, "Create a 256-bit audit key file (owner-only permissions)"))
         {
             return;

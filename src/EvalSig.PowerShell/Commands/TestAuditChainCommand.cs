@@ -5,7 +5,11 @@ using EvalSig.Core.Audit;
 
 namespace EvalSig.Commands;
 
-/// <summary>Verifies HMACs, positions and links of a ledger, an export, or piped records.</summary>
+/// <summary>
+/// Verifies a ledger, an export, or piped records: canonical lines, HMACs, positions and links; a
+/// checkpoint is checked whatever the input. Fails closed: no ledger (or export) at the path is an
+/// error, and anything but the whole chain from position 0 is invalid unless -Range accepts a range.
+/// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "AuditChain", DefaultParameterSetName = nameof(ParameterSet.Ledger))]
 [OutputType(typeof(ChainVerification))]
 public sealed class TestAuditChainCommand : AuditCmdlet
@@ -28,7 +32,12 @@ public sealed class TestAuditChainCommand : AuditCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
-    /// <summary>A checkpoint from Export-AuditCheckpoint, kept outside the ledger.</summary>
+    /// <summary>The export or piped records are a contiguous range on purpose (not the whole chain from position 0): verify them as such.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.Path))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Records))]
+    public SwitchParameter Range { get; set; }
+
+    /// <summary>A checkpoint from Export-AuditCheckpoint, kept outside the ledger; always checked.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Checkpoint { get; set; }
@@ -63,14 +72,15 @@ public sealed class TestAuditChainCommand : AuditCmdlet
         switch (ParameterSetName)
         {
             case nameof(ParameterSet.Records):
-                Try(() => result = ChainVerifier.Verify(_records, ring, wholeChain: _records.Count > 0 && _records[0].ChainPosition == 0, Cancellation), terminating: true);
+                Try(() => result = ChainVerifier.Verify(_records, ring, wholeChain: !Range, checkpoint, Cancellation), terminating: true);
                 break;
             case nameof(ParameterSet.Path):
-                Try(() => result = AuditLog.VerifyExport(ResolveOutputPath(Path!), ring, checkpoint, Cancellation), terminating: true);
+                Try(() => result = AuditLog.VerifyExport(ResolveOutputPath(Path!), ring, checkpoint, Range, Cancellation), terminating: true);
                 break;
             default:
                 var ledger = OpenLedger();
-                var length = System.IO.File.Exists(ledger.LedgerPath) ? new System.IO.FileInfo(ledger.LedgerPath).Length : 0;
+                Try(ledger.RequireLedger, terminating: true);
+                var length = new System.IO.FileInfo(ledger.LedgerPath).Length;
                 Try(() => result = RunWithProgress("Test-AuditChain " + ledger.LedgerPath, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c)), terminating: true);
                 break;
         }
