@@ -112,7 +112,16 @@ internal sealed class LedgerIndex : IDisposable
             return null;
         }
 
-        var db = SqliteDatabase.Open(path, readOnly);
+        DbConnection db;
+        try
+        {
+            db = SqliteDatabase.Open(path, readOnly);
+        }
+        catch (DbException ex)
+        {
+            throw new IndexMismatchException("index.sqlite is not a usable SQLite database: " + ex.Message, ex);
+        }
+
         LedgerIndex? index = null;
         try
         {
@@ -132,6 +141,11 @@ internal sealed class LedgerIndex : IDisposable
             index.LoadGroups(head.GroupsSha256);
             index.CheckHead(ledgerPath, snap);
             return index;
+        }
+        catch (DbException ex)
+        {
+            (index as IDisposable ?? db).Dispose();
+            throw new IndexMismatchException("index.sqlite is not a usable index: " + ex.Message, ex);
         }
         catch
         {

@@ -100,12 +100,13 @@ public static class CanonicalJson
     }
 
     /// <summary>
-    /// The double a JSON number denotes, when it denotes one exactly: the text must be the double's
-    /// shortest round-trip form or its 17-significant-digit form (what any correct printer of that
-    /// double writes), compared as decimal values, so "1.50", "1E2" and "0.10000000000000001" pass
-    /// and 1e999 (overflow), 1e-400 (underflow to 0) and 1234567890123456789 (more digits than a
-    /// double holds) are refused. Keeping such numbers as exact decimal text is not an option: RFC
-    /// 8785 defines the canonical form of a number through its double.
+    /// The double a JSON number denotes, refusing what a double cannot hold (I-JSON, RFC 7493
+    /// section 2.2), instead of changing it silently: values out of range (1e999 overflows; 1e-400
+    /// underflows to 0), more than 17 significant digits (more than any double carries), and integers
+    /// beyond 2^53 that are not what their double prints (9007199254740993 would become ...992,
+    /// 1234567890123456789 ...800). Decimal fractions of up to 17 significant digits denote their nearest double, as RFC
+    /// 8785's own example "333333333.33333329" does. Keeping refused numbers as exact decimal text is
+    /// not an option: RFC 8785 defines the canonical form of a number through its double.
     /// </summary>
     public static double ExactDouble(string text)
     {
@@ -115,10 +116,30 @@ public static class CanonicalJson
             throw new FormatException($"the number {Short(text)} is outside the range of an IEEE double (I-JSON, RFC 7493): send it as a string");
         }
 
-        var value = DecimalValue(text);
-        if (value is not { } v || (DecimalValue(d.ToString("R", CultureInfo.InvariantCulture)) != v && DecimalValue(d.ToString("G17", CultureInfo.InvariantCulture)) != v))
+        if (DecimalValue(text) is not { } v)
         {
-            throw new FormatException($"the number {Short(text)} cannot be kept exactly: the nearest IEEE double is {FormatNumber(d)} (I-JSON, RFC 7493): send it as a string, or round it");
+            throw new FormatException($"the number {Short(text)} is outside the range of an IEEE double (I-JSON, RFC 7493): send it as a string");
+        }
+
+        if (v.Digits.Length == 0)
+        {
+            return 0; // any zero, "-0" included, is 0
+        }
+
+        if (d == 0)
+        {
+            throw new FormatException($"the number {Short(text)} is too small for an IEEE double and would become 0 (I-JSON, RFC 7493): send it as a string");
+        }
+
+        if (v.Digits.Length > 17)
+        {
+            throw new FormatException($"the number {Short(text)} has {v.Digits.Length} significant digits, more than an IEEE double holds (it would become {FormatNumber(d)}; I-JSON, RFC 7493): send it as a string, or round it");
+        }
+
+        // An integer past 2^53 must be the one the double prints as (1E30 is; 9007199254740993 is not).
+        if (v.Exponent >= 0 && Math.Abs(d) > 9007199254740992.0 && DecimalValue(d.ToString("R", CultureInfo.InvariantCulture)) != v)
+        {
+            throw new FormatException($"the integer {Short(text)} is beyond 2^53 and an IEEE double cannot hold it exactly (it would become {FormatNumber(d)}; I-JSON, RFC 7493): send it as a string");
         }
 
         return d;
