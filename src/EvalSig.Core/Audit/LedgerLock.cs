@@ -31,7 +31,7 @@ internal sealed class LedgerLock : IDisposable
         {
             try
             {
-                return new LedgerLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None));
+                return new LedgerLock(FileOps.OpenLock(path));
             }
             catch (DirectoryNotFoundException ex)
             {

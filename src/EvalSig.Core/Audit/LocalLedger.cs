@@ -111,8 +111,40 @@ public sealed class LocalLedger : IAuditBackend
         }
 
         RequireUsableLocation();
-        Storage(() => FileOps.CreateDirectory(Directory), Directory, "creating the ledger directory");
-        using var guard = LedgerLock.Acquire(LockPath, LockTimeout, cancel);
+        var newDirectories = new List<string>();
+        for (var d = Directory; !System.IO.Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+        {
+            newDirectories.Add(d);
+        }
+
+        LedgerLock guard;
+        try
+        {
+            Storage(() => FileOps.CreateDirectory(Directory), Directory, "creating the ledger directory");
+            guard = LedgerLock.Acquire(LockPath, LockTimeout, cancel);
+        }
+        catch
+        {
+            // A failed first append leaves no empty directories behind.
+            foreach (var d in newDirectories)
+            {
+                try
+                {
+                    if (System.IO.Directory.Exists(d) && !System.IO.Directory.EnumerateFileSystemEntries(d).Any())
+                    {
+                        System.IO.Directory.Delete(d);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    break;
+                }
+            }
+
+            throw;
+        }
+
+        using var held = guard;
         var (length, position, prevHmac) = HeadForAppend(allowLegacyHead);
 
         // Build every record (and its line) before touching the file: all or nothing.
@@ -455,9 +487,9 @@ public sealed class LocalLedger : IAuditBackend
     {
         try
         {
-            if (created && File.Exists(LedgerPath) && new FileInfo(LedgerPath).Length <= length)
+            if (created && length == 0)
             {
-                FileOps.Delete(LedgerPath);
+                FileOps.Delete(LedgerPath); // this append created it: nothing acknowledged is in it
             }
             else
             {

@@ -56,6 +56,13 @@ internal static class FileOps
         return Wrap(new FileStream(path, options), path);
     }
 
+    /// <summary>Opens (creating) a lock file, exclusively: the OS lock lives as long as the stream.</summary>
+    public static FileStream OpenLock(string path)
+    {
+        Notify(FileOp.Create, path);
+        return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None, 1, FileOptions.None);
+    }
+
     /// <summary>Opens an existing file for writing in place (truncation).</summary>
     public static Stream OpenExisting(string path) => Wrap(new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1), path);
 

@@ -137,7 +137,7 @@ public static class CanonicalJson
         }
 
         // An integer past 2^53 must be the one the double prints as (1E30 is; 9007199254740993 is not).
-        if (v.Exponent >= 0 && Math.Abs(d) > 9007199254740992.0 && DecimalValue(d.ToString("R", CultureInfo.InvariantCulture)) != v)
+        if (v.Exponent >= 0 && Math.Abs(d) >= 9007199254740992.0 && DecimalValue(d.ToString("R", CultureInfo.InvariantCulture)) != v)
         {
             throw new FormatException($"the integer {Short(text)} is beyond 2^53 and an IEEE double cannot hold it exactly (it would become {FormatNumber(d)}; I-JSON, RFC 7493): send it as a string");
         }

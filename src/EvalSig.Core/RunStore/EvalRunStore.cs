@@ -82,13 +82,33 @@ public sealed class EvalRunStore
         StoreIdentifier.Check(frame.RunId, "run id");
         var projectDir = Path.Combine(Root, project);
         var created = new List<string>();
-        Storage(() => CreateDirectories(projectDir, created), projectDir, "creating the project directory");
+        try
+        {
+            Storage(() => CreateDirectories(projectDir, created), projectDir, "creating the project directory");
+        }
+        catch
+        {
+            Undo(null, null, null, null, created);
+            throw;
+        }
+
         var hash = ContentHash(frame);
         var ts = IsoTime.ToMicroseconds(frame.Timestamp ?? DateTimeOffset.UtcNow);
         var relative = string.Create(CultureInfo.InvariantCulture, $"year={ts.UtcDateTime.Year:D4}/month={ts.UtcDateTime.Month:D2}/run_id={frame.RunId}.parquet");
         var target = Contained(projectDir, relative, frame.RunId);
 
-        using var guard = LedgerLock.Acquire(Path.Combine(projectDir, ".manifest.lock"), TimeSpan.FromSeconds(60), cancel);
+        LedgerLock lockHeld;
+        try
+        {
+            lockHeld = LedgerLock.Acquire(Path.Combine(projectDir, ".manifest.lock"), TimeSpan.FromSeconds(60), cancel);
+        }
+        catch
+        {
+            Undo(null, null, null, null, created);
+            throw;
+        }
+
+        using var guard = lockHeld;
         var changed = !File.Exists(Path.Combine(projectDir, ManifestFileName)); // a lost manifest is rebuilt from the files
         var runs = ReadManifest(project).ToList();
         changed &= runs.Count > 0;
@@ -146,13 +166,13 @@ public sealed class EvalRunStore
 
         var stored = Stored(frame, project, ts);
         var directory = Path.GetDirectoryName(target)!;
-        Storage(() => CreateDirectories(directory, created), directory, "creating the partition directory");
         var staging = Path.Combine(directory, "." + Path.GetFileName(target) + ".new");
         string? kept = null;
         string? oldPath = null;
-        var placed = false;
+        var placing = false;
         try
         {
+            Storage(() => CreateDirectories(directory, created), directory, "creating the partition directory");
             RunFrameFile.Write(stored, staging, RunFrameFormat.Parquet, noClobber: false, cancel);
             if (current >= 0)
             {
@@ -172,8 +192,8 @@ public sealed class EvalRunStore
                 runs[current] = old with { Superseded = true, Path = kept ?? old.Path + string.Create(CultureInfo.InvariantCulture, $".v{old.Version}.superseded") };
             }
 
+            placing = true;
             Storage(() => FileOps.Rename(staging, target, overwrite: false), target, "placing the new run at");
-            placed = true;
             var entry = new StoredRun
             {
                 ProjectId = project,
@@ -200,8 +220,16 @@ public sealed class EvalRunStore
         }
         catch (Exception ex) when (ex is EvalSigException or IOException or UnauthorizedAccessException or OperationCanceledException)
         {
-            // Nothing half-done stays: the new file goes, the old one comes back, new empty directories go.
-            Undo(staging, placed ? target : null, kept, oldPath, created);
+            // The manifest's rename is the commit point: once the manifest lists the new version,
+            // only its directory flush can have failed, and the save stands (the error still says so).
+            // Before it, nothing half-done stays: the new file goes, the old one comes back, new
+            // empty directories go.
+            if (!Committed(project, target, hash, version))
+            {
+                // The new file is ours to remove once its staging name is gone (the rename happened).
+                Undo(staging, placing && !File.Exists(staging) ? target : null, kept, oldPath, created);
+            }
+
             if (ex is EvalSigException or OperationCanceledException)
             {
                 throw;
@@ -526,17 +554,29 @@ public sealed class EvalRunStore
     /// <summary>Creates a directory and its missing parents (each flushed), remembering which were new.</summary>
     private static void CreateDirectories(string directory, List<string> created)
     {
-        var missing = new List<string>();
+        // Remembered before they are made: a fault half-way still leaves them to be removed.
         for (var d = Path.GetFullPath(directory); !Directory.Exists(d); d = Path.GetDirectoryName(d)!)
         {
-            missing.Add(d);
+            created.Add(d);
         }
 
         FileOps.CreateDirectory(directory);
-        created.AddRange(missing);
     }
 
-    private static void Undo(string staging, string? placed, string? kept, string? original, List<string> created)
+    private bool Committed(string project, string target, string hash, int version)
+    {
+        try
+        {
+            return File.Exists(Path.Combine(Root, project, ManifestFileName))
+                && ReadManifest(project).Any(r => !r.Superseded && r.Path == target && r.ContentSha256 == hash && r.Version == version);
+        }
+        catch (EvalSigException)
+        {
+            return false;
+        }
+    }
+
+    private static void Undo(string? staging, string? placed, string? kept, string? original, List<string> created)
     {
         void Quietly(Action a)
         {
@@ -550,7 +590,11 @@ public sealed class EvalRunStore
             }
         }
 
-        Quietly(() => FileOps.Delete(staging));
+        if (staging is not null)
+        {
+            Quietly(() => FileOps.Delete(staging));
+        }
+
         if (placed is not null)
         {
             Quietly(() => FileOps.Delete(placed));
@@ -561,7 +605,7 @@ public sealed class EvalRunStore
             Quietly(() => FileOps.Rename(kept, original, overwrite: false));
         }
 
-        foreach (var d in created)
+        foreach (var d in created.OrderByDescending(d => d.Length))
         {
             Quietly(() =>
             {
