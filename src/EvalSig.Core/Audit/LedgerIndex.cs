@@ -66,7 +66,9 @@ internal sealed class LedgerIndex : IDisposable
 
     private readonly DbConnection _db;
     private readonly AuditKey? _key;
-    private readonly Dictionary<(int Kind, string Value), Group> _groups = new();
+    private readonly Dictionary<string, Group> _schemas = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Group> _projects = new(StringComparer.Ordinal);
+    private readonly Dictionary<long, Group> _days = new();
 
     private LedgerIndex(DbConnection db, AuditKey? key)
     {
@@ -162,49 +164,61 @@ internal sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>A new, empty index authenticated with <paramref name="key"/> (any file there is deleted first).</summary>
-    public static LedgerIndex Create(string directory, AuditKey key)
+    /// <summary>
+    /// Builds the index from the ledger into a temporary file (no journal: nothing else sees it
+    /// yet), then renames it over index.sqlite - so a reader finds the old index or the complete
+    /// new one, never a half-built one - and reopens it in WAL mode.
+    /// </summary>
+    public static LedgerIndex Build(string directory, string ledgerPath, LedgerSnapshot snap, AuditKey key, IProgress<double>? progress, CancellationToken cancel)
     {
         var path = PathIn(directory);
-        Delete(path);
-        var db = SqliteDatabase.Open(path);
+        var temp = Path.Combine(directory, ".index.sqlite." + Guid.NewGuid().ToString("N")[..12] + ".build");
         try
         {
-            Pragmas(db, readOnly: false);
-            Exec(db, """
-                CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
-                CREATE TABLE records (
-                    seq INTEGER PRIMARY KEY,
-                    position INTEGER NOT NULL,
-                    ts INTEGER NOT NULL,
-                    day INTEGER NOT NULL,
-                    schema_key TEXT NOT NULL,
-                    project_id TEXT,
-                    offset INTEGER NOT NULL,
-                    length INTEGER NOT NULL,
-                    record_hmac BLOB NOT NULL,
-                    prev_schema INTEGER NOT NULL,
-                    prev_project INTEGER NOT NULL,
-                    mac BLOB NOT NULL);
-                CREATE TABLE groups (kind INTEGER NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID;
-                """);
-            CreateSecondaryIndexes(db);
-            var index = new LedgerIndex(db, key);
-            using (var tx = db.BeginTransaction())
+            var db = SqliteDatabase.Open(temp);
+            using (var index = new LedgerIndex(db, key))
             {
-                index.WriteHead(tx);
-                tx.Commit();
+                Exec(db, "PRAGMA journal_mode=OFF; PRAGMA synchronous=OFF; PRAGMA locking_mode=EXCLUSIVE; PRAGMA cache_size=-131072; PRAGMA temp_store=MEMORY;");
+                Exec(db, Schema);
+                index.Insert(ledgerPath, snap, progress, cancel);
+                CreateSecondaryIndexes(db);
+                using (var tx = db.BeginTransaction())
+                {
+                    index.WriteHead(tx);
+                    tx.Commit();
+                }
             }
 
-            Files.FileOps.SyncDirectory(directory);
-            return index;
+            SqliteDatabase.ClearAllPools();
+            Delete(path);
+            Files.FileOps.Rename(temp, path, overwrite: true);
         }
-        catch
+        finally
         {
-            db.Dispose();
-            throw;
+            SqliteDatabase.ClearAllPools();
+            foreach (var p in new[] { temp, temp + "-journal" })
+            {
+                if (File.Exists(p))
+                {
+                    File.Delete(p);
+                }
+            }
         }
+
+        return Open(directory, ledgerPath, snap, new AuditKeyring(new[] { key }), readOnly: false)
+            ?? throw new IndexMismatchException("the rebuilt index.sqlite vanished");
     }
+
+    private const string Schema = """
+        CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+        CREATE TABLE records (
+            seq INTEGER PRIMARY KEY,
+            ts INTEGER NOT NULL,
+            schema_key TEXT NOT NULL,
+            project_id TEXT,
+            row BLOB NOT NULL);
+        CREATE TABLE groups (kind INTEGER NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+        """;
 
     public static void Delete(string path)
     {
@@ -219,165 +233,249 @@ internal sealed class LedgerIndex : IDisposable
     }
 
     /// <summary>
-    /// Indexes the committed lines not yet covered: strict parse and row MACs in parallel blocks,
-    /// links and inserts in order, one transaction. Progress reports the fraction of bytes done.
+    /// Indexes the committed lines not yet covered, in one transaction. A large catch-up (more new
+    /// bytes than the index covers) drops the secondary indexes and builds them once at the end,
+    /// which is faster than maintaining them row by row.
     /// </summary>
     public void CatchUp(string ledgerPath, LedgerSnapshot snap, IProgress<double>? progress, CancellationToken cancel)
     {
-        var key = _key ?? throw new InvalidOperationException("catching up needs the key");
         if (Covered >= snap.Complete)
         {
             return;
         }
 
-        var start = Covered;
-        var total = snap.Complete - start;
-
-        // A large catch-up (more new bytes than the index covers) builds faster with the secondary
-        // indexes created once at the end than maintained row by row.
-        var bulk = total > start && total > (8 << 20);
+        var bulk = snap.Complete - Covered > Covered && snap.Complete - Covered > (8 << 20);
         Exec(_db, "PRAGMA synchronous=OFF;");
         if (bulk)
         {
-            Exec(_db, "DROP INDEX IF EXISTS records_schema; DROP INDEX IF EXISTS records_project; DROP INDEX IF EXISTS records_day;");
+            Exec(_db, "DROP INDEX IF EXISTS records_schema; DROP INDEX IF EXISTS records_project; DROP INDEX IF EXISTS records_ts;");
         }
 
-        using var tx = _db.BeginTransaction();
-        using var insert = _db.CreateCommand();
-        insert.Transaction = tx;
-        insert.CommandText = "INSERT INTO records(seq, position, ts, day, schema_key, project_id, offset, length, record_hmac, prev_schema, prev_project, mac) VALUES ($q, $p, $t, $d, $s, $j, $o, $l, $h, $ps, $pp, $m)";
-        var pq = AddParameter(insert, "$q", DbType.Int64);
-        var pp = AddParameter(insert, "$p", DbType.Int64);
-        var pt = AddParameter(insert, "$t", DbType.Int64);
-        var pd = AddParameter(insert, "$d", DbType.Int64);
-        var ps = AddParameter(insert, "$s", DbType.String);
-        var pj = AddParameter(insert, "$j", DbType.String);
-        var po = AddParameter(insert, "$o", DbType.Int64);
-        var pl = AddParameter(insert, "$l", DbType.Int64);
-        var ph = AddParameter(insert, "$h", DbType.Binary);
-        var pps = AddParameter(insert, "$ps", DbType.Int64);
-        var ppp = AddParameter(insert, "$pp", DbType.Int64);
-        var pm = AddParameter(insert, "$m", DbType.Binary);
-        insert.Prepare();
-
-        var dirty = new HashSet<(int, string)>();
-        var block = new List<LedgerLine>(BlockSize);
-        var rows = new Row?[BlockSize];
-        void Flush()
+        using (var tx = _db.BeginTransaction())
         {
-            if (block.Count == 0)
-            {
-                return;
-            }
-
-            var fields = new LineFields[block.Count];
-            var ok = new bool[block.Count];
-            Parallel.For(0, block.Count, new ParallelOptions { CancellationToken = cancel }, i => ok[i] = LineFields.TryRead(block[i].Utf8.Span, out fields[i]));
-            for (var i = 0; i < block.Count; i++)
-            {
-                if (!ok[i])
-                {
-                    Skipped++;
-                    rows[i] = null;
-                    continue;
-                }
-
-                var f = fields[i];
-                var seq = Rows++;
-                var ts = IsoTime.TryParse(f.Timestamp, out var t) ? Micros(t) : 0L;
-                var prevSchema = Advance(GroupKind.Schema, f.SchemaKey!, seq, dirty);
-                var prevProject = f.ProjectId is null ? -1 : Advance(GroupKind.Project, f.ProjectId, seq, dirty);
-                Advance(GroupKind.Day, Day(ts).ToString(CultureInfo.InvariantCulture), seq, dirty);
-                rows[i] = new Row(seq, f.Position, ts, f.SchemaKey!, f.ProjectId, block[i].Offset, block[i].Utf8.Length, HmacBytes(f.Hmac), prevSchema, prevProject, new byte[32]);
-            }
-
-            Parallel.ForEach(
-                System.Collections.Concurrent.Partitioner.Create(0, block.Count, 1024),
-                new ParallelOptions { CancellationToken = cancel },
-                () => key.CreateHmac(KeyPurpose.Index),
-                (range, _, h) =>
-                {
-                    for (var i = range.Item1; i < range.Item2; i++)
-                    {
-                        if (rows[i] is { } r)
-                        {
-                            h.AppendData(r.MacInput());
-                            h.GetHashAndReset(r.Mac);
-                        }
-                    }
-
-                    return h;
-                },
-                h => h.Dispose());
-
-            for (var i = 0; i < block.Count; i++)
-            {
-                if (rows[i] is not { } r)
-                {
-                    continue;
-                }
-
-                pq.Value = r.Seq;
-                pp.Value = r.Position;
-                pt.Value = r.Ts;
-                pd.Value = Day(r.Ts);
-                ps.Value = r.SchemaKey;
-                pj.Value = (object?)r.ProjectId ?? DBNull.Value;
-                po.Value = r.Offset;
-                pl.Value = (long)r.Length;
-                ph.Value = r.RecordHmac;
-                pps.Value = r.PrevSchema;
-                ppp.Value = r.PrevProject;
-                pm.Value = r.Mac;
-                insert.ExecuteNonQuery();
-            }
-
-            var last = block[^1];
-            progress?.Report((double)(last.Offset + last.Utf8.Length + 1 - start) / Math.Max(1, total));
-            block.Clear();
+            Insert(ledgerPath, snap, progress, cancel, tx);
+            WriteHead(tx);
+            tx.Commit();
         }
 
-        foreach (var line in LedgerFile.Lines(ledgerPath, start, snap.Complete))
-        {
-            cancel.ThrowIfCancellationRequested();
-            block.Add(line);
-            if (block.Count == BlockSize)
-            {
-                Flush();
-            }
-        }
-
-        Flush();
-        Covered = snap.Complete;
-        using (var upsert = _db.CreateCommand())
-        {
-            upsert.Transaction = tx;
-            upsert.CommandText = "INSERT OR REPLACE INTO groups(kind, value, count, last_seq) VALUES ($k, $v, $c, $l)";
-            var k = AddParameter(upsert, "$k", DbType.Int64);
-            var v = AddParameter(upsert, "$v", DbType.String);
-            var c = AddParameter(upsert, "$c", DbType.Int64);
-            var l = AddParameter(upsert, "$l", DbType.Int64);
-            upsert.Prepare();
-            foreach (var g in dirty)
-            {
-                var group = _groups[g];
-                k.Value = (long)g.Item1;
-                v.Value = g.Item2;
-                c.Value = group.Count;
-                l.Value = group.Last;
-                upsert.ExecuteNonQuery();
-            }
-        }
-
-        WriteHead(tx);
-        tx.Commit();
         if (bulk)
         {
             CreateSecondaryIndexes(_db);
         }
 
         Exec(_db, "PRAGMA synchronous=NORMAL;");
-        progress?.Report(1);
+    }
+
+    /// <summary>
+    /// Reads the uncovered committed lines and inserts a row for each record, as a two-stage
+    /// pipeline: one stage reads a block, parses it strictly and builds and MACs its rows (in
+    /// parallel, links and groups in order), while the other inserts the previous block through a
+    /// positional prepared statement. Progress: the fraction of bytes done.
+    /// </summary>
+    private void Insert(string ledgerPath, LedgerSnapshot snap, IProgress<double>? progress, CancellationToken cancel, DbTransaction? outer = null)
+    {
+        var key = _key ?? throw new InvalidOperationException("indexing needs the key");
+        var start = Covered;
+        var total = snap.Complete - start;
+        var tx = outer ?? _db.BeginTransaction();
+        var dirty = new Dirty();
+        using var blocks = new System.Collections.Concurrent.BlockingCollection<Prepared>(boundedCapacity: 2);
+        var producer = Task.Run(
+            () =>
+            {
+                try
+                {
+                    var lines = new List<LedgerLine>(BlockSize);
+                    foreach (var line in LedgerFile.Lines(ledgerPath, start, snap.Complete))
+                    {
+                        cancel.ThrowIfCancellationRequested();
+                        lines.Add(line);
+                        if (lines.Count == BlockSize)
+                        {
+                            blocks.Add(Prepare(lines, key, dirty, cancel), cancel);
+                            lines = new List<LedgerLine>(BlockSize);
+                        }
+                    }
+
+                    if (lines.Count > 0)
+                    {
+                        blocks.Add(Prepare(lines, key, dirty, cancel), cancel);
+                    }
+                }
+                finally
+                {
+                    blocks.CompleteAdding();
+                }
+            },
+            cancel);
+        try
+        {
+            using var insert = SqliteStatement.Prepare(_db, "INSERT INTO records(seq, ts, schema_key, project_id, row) VALUES (?1, ?2, ?3, ?4, ?5)");
+            foreach (var block in blocks.GetConsumingEnumerable(cancel))
+            {
+                foreach (var row in block.Rows)
+                {
+                    insert.Bind(1, row.Seq);
+                    insert.Bind(2, row.Ts);
+                    insert.Bind(3, row.SchemaKey);
+                    insert.Bind(4, row.ProjectId);
+                    insert.Bind(5, row.Blob);
+                    insert.Execute();
+                }
+
+                progress?.Report((double)(block.End - start) / Math.Max(1, total));
+            }
+
+            producer.GetAwaiter().GetResult();
+            Covered = snap.Complete;
+            WriteGroups(tx, dirty);
+            if (outer is null)
+            {
+                tx.Commit();
+            }
+
+            progress?.Report(1);
+        }
+        catch
+        {
+            // Stop the reader (it may be blocked on a full queue) before the error leaves.
+            while (!blocks.IsCompleted && blocks.TryTake(out _, 100))
+            {
+            }
+
+            try
+            {
+                producer.Wait(cancel);
+            }
+            catch (Exception ex) when (ex is AggregateException or OperationCanceledException)
+            {
+                // The insert's own error is the one to report.
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (outer is null)
+            {
+                tx.Dispose();
+            }
+        }
+    }
+
+    private sealed record Prepared(List<Row> Rows, long End);
+
+    /// <summary>One block's rows: strict parse in parallel, sequence numbers and links in order, blobs and MACs in parallel.</summary>
+    private Prepared Prepare(List<LedgerLine> block, AuditKey key, Dirty dirty, CancellationToken cancel)
+    {
+        var fields = new LineFields[block.Count];
+        var ok = new bool[block.Count];
+        var ts = new long[block.Count];
+        Parallel.For(0, block.Count, new ParallelOptions { CancellationToken = cancel }, i =>
+        {
+            ok[i] = LineFields.TryRead(block[i].Utf8.Span, out fields[i]);
+            ts[i] = ok[i] && IsoTime.TryParse(fields[i].Timestamp, out var t) ? Micros(t) : 0L;
+        });
+
+        var seqs = new long[block.Count];
+        var prevSchema = new long[block.Count];
+        var prevProject = new long[block.Count];
+        var schemaBytes = new byte[block.Count][];
+        var projectBytes = new byte[]?[block.Count];
+        for (var i = 0; i < block.Count; i++)
+        {
+            if (!ok[i])
+            {
+                Skipped++;
+                continue;
+            }
+
+            var seq = seqs[i] = Rows++;
+            (prevSchema[i], schemaBytes[i]) = Advance(_schemas, fields[i].SchemaKey!, seq, dirty.Schemas);
+            if (fields[i].ProjectId is { } project)
+            {
+                (prevProject[i], projectBytes[i]) = Advance(_projects, project, seq, dirty.Projects);
+            }
+            else
+            {
+                prevProject[i] = -1;
+            }
+
+            Advance(_days, Day(ts[i]), seq, dirty.Days);
+        }
+
+        var rows = new Row?[block.Count];
+        Parallel.ForEach(
+            System.Collections.Concurrent.Partitioner.Create(0, block.Count, 1024),
+            new ParallelOptions { CancellationToken = cancel },
+            () => key.CreateHmac(KeyPurpose.Index),
+            (range, _, h) =>
+            {
+                for (var i = range.Item1; i < range.Item2; i++)
+                {
+                    if (!ok[i])
+                    {
+                        continue;
+                    }
+
+                    var f = fields[i];
+                    var row = new Row(seqs[i], f.Position, ts[i], f.SchemaKey!, f.ProjectId, block[i].Offset, block[i].Utf8.Length, f.Hmac, prevSchema[i], prevProject[i], schemaBytes[i], projectBytes[i]);
+                    var blob = row.Blob;
+                    h.AppendData(blob.AsSpan(0, blob.Length - 32));
+                    h.GetHashAndReset(blob.AsSpan(blob.Length - 32));
+                    rows[i] = row;
+                }
+
+                return h;
+            },
+            h => h.Dispose());
+
+        var last = block[^1];
+        return new Prepared(rows.OfType<Row>().ToList(), last.Offset + last.Utf8.Length + 1);
+    }
+
+    private sealed class Dirty
+    {
+        public HashSet<string> Schemas { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<string> Projects { get; } = new(StringComparer.Ordinal);
+
+        public HashSet<long> Days { get; } = new();
+    }
+
+    private void WriteGroups(DbTransaction tx, Dirty dirty)
+    {
+        using var upsert = _db.CreateCommand();
+        upsert.Transaction = tx;
+        upsert.CommandText = "INSERT OR REPLACE INTO groups(kind, value, count, last_seq) VALUES ($k, $v, $c, $l)";
+        var k = AddParameter(upsert, "$k", DbType.Int64);
+        var v = AddParameter(upsert, "$v", DbType.String);
+        var c = AddParameter(upsert, "$c", DbType.Int64);
+        var l = AddParameter(upsert, "$l", DbType.Int64);
+        upsert.Prepare();
+        void Put(GroupKind kind, string value, Group g)
+        {
+            k.Value = (long)kind;
+            v.Value = value;
+            c.Value = g.Count;
+            l.Value = g.Last;
+            upsert.ExecuteNonQuery();
+        }
+
+        foreach (var x in dirty.Schemas)
+        {
+            Put(GroupKind.Schema, x, _schemas[x]);
+        }
+
+        foreach (var x in dirty.Projects)
+        {
+            Put(GroupKind.Project, x, _projects[x]);
+        }
+
+        foreach (var x in dirty.Days)
+        {
+            Put(GroupKind.Day, x.ToString(CultureInfo.InvariantCulture), _days[x]);
+        }
     }
 
     /// <summary>
@@ -386,8 +484,8 @@ internal sealed class LedgerIndex : IDisposable
     /// </summary>
     public List<IndexHit> Find(AuditQuery q, CancellationToken cancel)
     {
-        var schema = q.SchemaKey is null ? null : Lookup(GroupKind.Schema, q.SchemaKey);
-        var project = q.ProjectId is null ? null : Lookup(GroupKind.Project, q.ProjectId);
+        var schema = q.SchemaKey is null ? null : _schemas.GetValueOrDefault(q.SchemaKey);
+        var project = q.ProjectId is null ? null : _projects.GetValueOrDefault(q.ProjectId);
         if ((q.SchemaKey is not null && schema is null) || (q.ProjectId is not null && project is null))
         {
             return new List<IndexHit>(); // the groups are authenticated: no such schema key or project
@@ -400,6 +498,58 @@ internal sealed class LedgerIndex : IDisposable
         }
 
         return q.From is not null || q.To is not null ? Days(q, cancel) : All(q, cancel);
+    }
+
+    /// <summary>
+    /// Checks the whole index, not only the rows a query uses: every row (its MAC when keyed), the
+    /// sequence contiguous, every schema-key and project chain linked, and every group's count and
+    /// last row recomputed. For Get-AuditStatus, which answers for the index as a whole.
+    /// </summary>
+    public void VerifyAll(CancellationToken cancel)
+    {
+        var schemas = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
+        var projects = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
+        var days = new Dictionary<long, (long Count, long Last)>();
+        long Link<T>(Dictionary<T, (long Count, long Last)> groups, T value, long seq)
+            where T : notnull
+        {
+            var prev = groups.TryGetValue(value, out var g) ? g.Last : -1;
+            groups[value] = (g.Count + 1, seq);
+            return prev;
+        }
+
+        var expected = 0L;
+        foreach (var row in Rows2("ORDER BY seq"))
+        {
+            cancel.ThrowIfCancellationRequested();
+            Check(row);
+            if (row.Seq != expected)
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {expected} is missing (the next is {row.Seq})"));
+            }
+
+            expected++;
+            if (Link(schemas, row.SchemaKey, row.Seq) != row.PrevSchema || (row.ProjectId is { } p ? Link(projects, p, row.Seq) : -1) != row.PrevProject)
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq} does not link to the previous row of its schema key or project"));
+            }
+
+            Link(days, Day(row.Ts), row.Seq);
+        }
+
+        static bool Same<T>(Dictionary<T, (long Count, long Last)> actual, Dictionary<T, Group> recorded)
+            where T : notnull
+            => actual.Count == recorded.Count && actual.All(a => recorded.TryGetValue(a.Key, out var g) && g.Count == a.Value.Count && g.Last == a.Value.Last);
+
+        if (expected != Rows)
+        {
+            throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the index holds {expected} rows, its head records {Rows}"));
+        }
+
+        if (!Same(schemas, _schemas) || !Same(projects, _projects) || !Same(days, _days))
+        {
+            throw new IndexMismatchException("the rows do not add up to the group counts the head records");
+        }
     }
 
     public void Dispose() => _db.Dispose();
@@ -460,7 +610,9 @@ internal sealed class LedgerIndex : IDisposable
         var to = q.To is { } t ? Day(Micros(t)) : long.MaxValue;
         var counts = new Dictionary<long, long>();
         var candidates = new List<(Row Row, bool Match)>();
-        foreach (var row in Rows2("WHERE day BETWEEN $a AND $b ORDER BY seq", ("$a", from), ("$b", to)))
+        var lo = from == long.MinValue ? long.MinValue : from * MicrosPerDay;
+        var hi = to == long.MaxValue ? long.MaxValue : checked(((to + 1) * MicrosPerDay) - 1);
+        foreach (var row in Rows2("WHERE ts BETWEEN $a AND $b ORDER BY seq", ("$a", lo), ("$b", hi)))
         {
             cancel.ThrowIfCancellationRequested();
             Check(row);
@@ -474,14 +626,8 @@ internal sealed class LedgerIndex : IDisposable
             candidates.Add((row, Matches(q, row)));
         }
 
-        foreach (var ((kind, value), group) in _groups)
+        foreach (var (day, group) in _days)
         {
-            if (kind != (int)GroupKind.Day)
-            {
-                continue;
-            }
-
-            var day = long.Parse(value, CultureInfo.InvariantCulture);
             if (day >= from && day <= to && counts.GetValueOrDefault(day) != group.Count)
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"day {IsoTime.Format(DateTimeOffset.UnixEpoch.AddTicks(day * MicrosPerDay * 10)).AsSpan(0, 10)} has {counts.GetValueOrDefault(day)} rows, but the index head records {group.Count}: rows were deleted, moved or edited"));
@@ -537,8 +683,8 @@ internal sealed class LedgerIndex : IDisposable
         if (_key is not null)
         {
             Span<byte> mac = stackalloc byte[32];
-            _key.Mac(KeyPurpose.Index, row.MacInput(), mac);
-            if (!CryptographicOperations.FixedTimeEquals(mac, row.Mac))
+            _key.Mac(KeyPurpose.Index, row.Blob.AsSpan(0, row.Blob.Length - 32), mac);
+            if (!CryptographicOperations.FixedTimeEquals(mac, row.Blob.AsSpan(row.Blob.Length - 32)))
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq}'s MAC does not verify: index.sqlite was edited"));
             }
@@ -579,13 +725,12 @@ internal sealed class LedgerIndex : IDisposable
         }
     }
 
-    private Group? Lookup(GroupKind kind, string value) => _groups.TryGetValue(((int)kind, value), out var g) ? g : null;
-
-    private long Advance(GroupKind kind, string value, long seq, HashSet<(int, string)> dirty)
+    /// <summary>Counts a row into its group; returns the group's previous last row (-1 for a new group) and the value's UTF-8 bytes.</summary>
+    private static (long Previous, byte[] Utf8) Advance<T>(Dictionary<T, Group> groups, T value, long seq, HashSet<T> dirty)
+        where T : notnull
     {
-        var k = ((int)kind, value);
         var prev = -1L;
-        if (_groups.TryGetValue(k, out var g))
+        if (groups.TryGetValue(value, out var g))
         {
             prev = g.Last;
             g.Count++;
@@ -593,11 +738,13 @@ internal sealed class LedgerIndex : IDisposable
         }
         else
         {
-            _groups[k] = new Group { Count = 1, Last = seq };
+            g = new Group { Count = 1, Last = seq };
+            groups[value] = g;
         }
 
-        dirty.Add(k);
-        return prev;
+        dirty.Add(value);
+        g.Utf8 ??= value is string text ? Encoding.UTF8.GetBytes(text) : Array.Empty<byte>();
+        return (prev, g.Utf8);
     }
 
     private void LoadGroups(string expectedSha256)
@@ -607,7 +754,22 @@ internal sealed class LedgerIndex : IDisposable
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
-            _groups[((int)r.GetInt64(0), r.GetString(1))] = new Group { Count = r.GetInt64(2), Last = r.GetInt64(3) };
+            var g = new Group { Count = r.GetInt64(2), Last = r.GetInt64(3) };
+            var value = r.GetString(1);
+            switch ((GroupKind)r.GetInt64(0))
+            {
+                case GroupKind.Schema:
+                    _schemas[value] = g;
+                    break;
+                case GroupKind.Project:
+                    _projects[value] = g;
+                    break;
+                case GroupKind.Day when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day):
+                    _days[day] = g;
+                    break;
+                default:
+                    throw new IndexMismatchException("the index holds a group of an unknown kind: index.sqlite was edited");
+            }
         }
 
         if (GroupsSha256() != expectedSha256)
@@ -616,23 +778,39 @@ internal sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>SHA-256 over every group in a fixed order (kind, then value by ordinal).</summary>
+    /// <summary>SHA-256 over every group in a fixed order: schema keys and projects by ordinal, then days by number.</summary>
     private string GroupsSha256()
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        Span<byte> n = stackalloc byte[8];
-        foreach (var ((kind, value), g) in _groups.OrderBy(x => x.Key.Kind).ThenBy(x => x.Key.Value, StringComparer.Ordinal))
+        var n = new byte[8];
+        void Add(long kind, ReadOnlySpan<byte> value, Group g)
         {
-            var v = Encoding.UTF8.GetBytes(value);
             BinaryPrimitives.WriteInt64LittleEndian(n, kind);
             h.AppendData(n);
-            BinaryPrimitives.WriteInt64LittleEndian(n, v.Length);
+            BinaryPrimitives.WriteInt64LittleEndian(n, value.Length);
             h.AppendData(n);
-            h.AppendData(v);
+            h.AppendData(value);
             BinaryPrimitives.WriteInt64LittleEndian(n, g.Count);
             h.AppendData(n);
             BinaryPrimitives.WriteInt64LittleEndian(n, g.Last);
             h.AppendData(n);
+        }
+
+        foreach (var (v, g) in _schemas.OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            Add(0, Encoding.UTF8.GetBytes(v), g);
+        }
+
+        foreach (var (v, g) in _projects.OrderBy(x => x.Key, StringComparer.Ordinal))
+        {
+            Add(1, Encoding.UTF8.GetBytes(v), g);
+        }
+
+        var day = new byte[8];
+        foreach (var (v, g) in _days.OrderBy(x => x.Key))
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(day, v);
+            Add(2, day, g);
         }
 
         return Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant();
@@ -681,7 +859,7 @@ internal sealed class LedgerIndex : IDisposable
     private IEnumerable<Row> Rows2(string where, params (string Name, object Value)[] args)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT seq, position, ts, day, schema_key, project_id, offset, length, record_hmac, prev_schema, prev_project, mac FROM records " + where;
+        cmd.CommandText = "SELECT seq, ts, schema_key, project_id, row FROM records " + where;
         foreach (var (name, value) in args)
         {
             AddValue(cmd, name, value);
@@ -693,10 +871,10 @@ internal sealed class LedgerIndex : IDisposable
             Row row;
             try
             {
-                row = new Row(r.GetInt64(0), r.GetInt64(1), r.GetInt64(2), r.GetString(4), r.IsDBNull(5) ? null : r.GetString(5), r.GetInt64(6), checked((int)r.GetInt64(7)), Blob(r, 8), r.GetInt64(9), r.GetInt64(10), Blob(r, 11));
-                if (r.GetInt64(3) != Day(row.Ts))
+                row = Row.FromBlob(r.IsDBNull(4) ? Array.Empty<byte>() : (byte[])r.GetValue(4));
+                if (row.Seq != r.GetInt64(0) || row.Ts != r.GetInt64(1) || row.SchemaKey != r.GetString(2) || row.ProjectId != (r.IsDBNull(3) ? null : r.GetString(3)))
                 {
-                    throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq}'s day does not match its timestamp: index.sqlite was edited"));
+                    throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {r.GetInt64(0)}'s columns disagree with its authenticated data: index.sqlite was edited"));
                 }
             }
             catch (Exception ex) when (ex is InvalidCastException or OverflowException or FormatException)
@@ -706,12 +884,6 @@ internal sealed class LedgerIndex : IDisposable
 
             yield return row;
         }
-    }
-
-    private static byte[] Blob(DbDataReader r, int i)
-    {
-        var b = r.IsDBNull(i) ? Array.Empty<byte>() : (byte[])r.GetValue(i);
-        return b.Length == 32 ? b : throw new IndexMismatchException("a row's MAC or record HMAC has the wrong length");
     }
 
     internal static byte[] HmacBytes(string? hmac)
@@ -738,7 +910,7 @@ internal sealed class LedgerIndex : IDisposable
     private static void CreateSecondaryIndexes(DbConnection db) => Exec(db, """
         CREATE INDEX IF NOT EXISTS records_schema ON records(schema_key, seq);
         CREATE INDEX IF NOT EXISTS records_project ON records(project_id, seq);
-        CREATE INDEX IF NOT EXISTS records_day ON records(day, seq);
+        CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
         """);
 
     private static DbParameter AddParameter(DbCommand cmd, string name, DbType type)
@@ -764,6 +936,9 @@ internal sealed class LedgerIndex : IDisposable
     {
         public long Count;
         public long Last;
+
+        /// <summary>The group's value as UTF-8 (schema keys and projects), built once.</summary>
+        public byte[]? Utf8;
     }
 
     /// <summary>The index head: what the MAC covers, in canonical JSON.</summary>
@@ -787,32 +962,134 @@ internal sealed class LedgerIndex : IDisposable
         public byte[] MacInput() => Encoding.UTF8.GetBytes("evalsig.index.head\n" + Json());
     }
 
-    /// <summary>One index row; its MAC input is a fixed binary layout of every column but the MAC (and the derived day).</summary>
-    private sealed record Row(long Seq, long Position, long Ts, string SchemaKey, string? ProjectId, long Offset, int Length, byte[] RecordHmac, long PrevSchema, long PrevProject, byte[] Mac)
+    /// <summary>
+    /// One index row. Its authenticated data is one blob - a fixed binary layout of every field,
+    /// then the MAC over it - stored beside the three columns queries filter on (which must agree
+    /// with it).
+    /// </summary>
+    private sealed class Row
     {
-        public IndexHit Hit => new(Seq, Position, Offset, Length, RecordHmac);
+        private const int Fixed = (8 * 6) + 4 + 32 + 4;
 
-        public byte[] MacInput()
+        public Row(long seq, long position, long ts, string schemaKey, string? projectId, long offset, int length, string? recordHmac, long prevSchema, long prevProject, byte[] schema, byte[]? project)
         {
-            var schema = Encoding.UTF8.GetBytes(SchemaKey);
-            var project = ProjectId is null ? Array.Empty<byte>() : Encoding.UTF8.GetBytes(ProjectId);
-            var b = new byte[(8 * 6) + 4 + 32 + 4 + schema.Length + 1 + 4 + project.Length];
-            var s = b.AsSpan();
-            BinaryPrimitives.WriteInt64LittleEndian(s, Seq);
-            BinaryPrimitives.WriteInt64LittleEndian(s[8..], Position);
-            BinaryPrimitives.WriteInt64LittleEndian(s[16..], Ts);
-            BinaryPrimitives.WriteInt64LittleEndian(s[24..], Offset);
-            BinaryPrimitives.WriteInt64LittleEndian(s[32..], PrevSchema);
-            BinaryPrimitives.WriteInt64LittleEndian(s[40..], PrevProject);
-            BinaryPrimitives.WriteInt32LittleEndian(s[48..], Length);
-            RecordHmac.CopyTo(s[52..]);
+            (Seq, Position, Ts, SchemaKey, ProjectId, Offset, Length, PrevSchema, PrevProject) = (seq, position, ts, schemaKey, projectId, offset, length, prevSchema, prevProject);
+            project ??= Array.Empty<byte>();
+            Blob = new byte[Fixed + schema.Length + 1 + 4 + project.Length + 32];
+            var s = Blob.AsSpan();
+            BinaryPrimitives.WriteInt64LittleEndian(s, seq);
+            BinaryPrimitives.WriteInt64LittleEndian(s[8..], position);
+            BinaryPrimitives.WriteInt64LittleEndian(s[16..], ts);
+            BinaryPrimitives.WriteInt64LittleEndian(s[24..], offset);
+            BinaryPrimitives.WriteInt64LittleEndian(s[32..], prevSchema);
+            BinaryPrimitives.WriteInt64LittleEndian(s[40..], prevProject);
+            BinaryPrimitives.WriteInt32LittleEndian(s[48..], length);
+            WriteHmac(recordHmac, s.Slice(52, 32));
+            RecordHmac = s.Slice(52, 32).ToArray();
             BinaryPrimitives.WriteInt32LittleEndian(s[84..], schema.Length);
             schema.CopyTo(s[88..]);
             var at = 88 + schema.Length;
-            s[at] = ProjectId is null ? (byte)0 : (byte)1;
+            s[at] = projectId is null ? (byte)0 : (byte)1;
             BinaryPrimitives.WriteInt32LittleEndian(s[(at + 1)..], project.Length);
             project.CopyTo(s[(at + 5)..]);
-            return b;
+        }
+
+        private Row(byte[] blob, long seq, long position, long ts, string schemaKey, string? projectId, long offset, int length, byte[] recordHmac, long prevSchema, long prevProject)
+        {
+            Blob = blob;
+            (Seq, Position, Ts, SchemaKey, ProjectId, Offset, Length, RecordHmac, PrevSchema, PrevProject) = (seq, position, ts, schemaKey, projectId, offset, length, recordHmac, prevSchema, prevProject);
+        }
+
+        public long Seq { get; }
+
+        public long Position { get; }
+
+        public long Ts { get; }
+
+        public string SchemaKey { get; }
+
+        public string? ProjectId { get; }
+
+        public long Offset { get; }
+
+        public int Length { get; }
+
+        public byte[] RecordHmac { get; }
+
+        public long PrevSchema { get; }
+
+        public long PrevProject { get; }
+
+        /// <summary>The fields, then 32 bytes of MAC over them.</summary>
+        public byte[] Blob { get; }
+
+        public IndexHit Hit => new(Seq, Position, Offset, Length, RecordHmac);
+
+        /// <summary>"hmac-sha256:&lt;64 hex&gt;" as its 32 bytes (zeros when it is not one: it then matches no line).</summary>
+        private static void WriteHmac(string? hmac, Span<byte> into)
+        {
+            into.Clear();
+            if (hmac is null || hmac.Length != AuditKey.HmacPrefix.Length + 64 || !hmac.StartsWith(AuditKey.HmacPrefix, StringComparison.Ordinal))
+            {
+                return;
+            }
+
+            for (var i = 0; i < 32; i++)
+            {
+                var hi = HexDigit(hmac[AuditKey.HmacPrefix.Length + (2 * i)]);
+                var lo = HexDigit(hmac[AuditKey.HmacPrefix.Length + (2 * i) + 1]);
+                if (hi < 0 || lo < 0)
+                {
+                    into.Clear();
+                    return;
+                }
+
+                into[i] = (byte)((hi << 4) | lo);
+            }
+        }
+
+        private static int HexDigit(char c) => c switch
+        {
+            >= '0' and <= '9' => c - '0',
+            >= 'a' and <= 'f' => c - 'a' + 10,
+            >= 'A' and <= 'F' => c - 'A' + 10,
+            _ => -1,
+        };
+
+        public static Row FromBlob(byte[] b)
+        {
+            var s = b.AsSpan();
+            if (s.Length < Fixed + 1 + 4 + 32)
+            {
+                throw new IndexMismatchException("a row's data is too short: index.sqlite was edited");
+            }
+
+            var schemaLength = BinaryPrimitives.ReadInt32LittleEndian(s[84..]);
+            var at = 88 + schemaLength;
+            if (schemaLength < 0 || at + 5 + 32 > s.Length)
+            {
+                throw new IndexMismatchException("a row's data is malformed: index.sqlite was edited");
+            }
+
+            var hasProject = s[at] == 1;
+            var projectLength = BinaryPrimitives.ReadInt32LittleEndian(s[(at + 1)..]);
+            if (projectLength < 0 || at + 5 + projectLength + 32 != s.Length)
+            {
+                throw new IndexMismatchException("a row's data is malformed: index.sqlite was edited");
+            }
+
+            return new Row(
+                b,
+                BinaryPrimitives.ReadInt64LittleEndian(s),
+                BinaryPrimitives.ReadInt64LittleEndian(s[8..]),
+                BinaryPrimitives.ReadInt64LittleEndian(s[16..]),
+                Encoding.UTF8.GetString(s.Slice(88, schemaLength)),
+                hasProject ? Encoding.UTF8.GetString(s.Slice(at + 5, projectLength)) : null,
+                BinaryPrimitives.ReadInt64LittleEndian(s[24..]),
+                BinaryPrimitives.ReadInt32LittleEndian(s[48..]),
+                s.Slice(52, 32).ToArray(),
+                BinaryPrimitives.ReadInt64LittleEndian(s[32..]),
+                BinaryPrimitives.ReadInt64LittleEndian(s[40..]));
         }
     }
 }

@@ -44,6 +44,7 @@ internal struct LineFields
 
     // The record's members in canonical (sorted) order; version is optional (absent in format 1).
     private static readonly string[] Members = { "chain_position", "hmac", "key_id", "payload", "prev_hmac", "project_id", "record_id", "schema_key", "timestamp", "version" };
+    private static readonly byte[][] MembersUtf8 = Array.ConvertAll(Members, Encoding.UTF8.GetBytes);
 
     /// <summary>False when the line is not a canonical record.</summary>
     public static bool TryRead(ReadOnlySpan<byte> line, out LineFields f) => TryRead(line, out f, out _);
@@ -85,14 +86,16 @@ internal struct LineFields
             return false;
         }
 
-        // Per open object: where its previous member name sits, to check the canonical order.
-        var previousName = new Stack<(int Start, int Length, bool Escaped)>();
-        previousName.Push((-1, 0, false));
+        // Per open object (by reader depth): where its previous member name sits, to check the
+        // canonical order. The reader refuses more than 64 levels, so these never overflow.
+        Span<int> nameStarts = stackalloc int[66];
+        Span<int> nameLengths = stackalloc int[66];
+        Span<bool> nameEscaped = stackalloc bool[66];
+        nameStarts[0] = -1;
         var expectedMember = 0;
         var member = -1; // the top-level member whose value comes next
         var previousEnd = r.BytesConsumed;
         var havePosition = false;
-        var depth = 1;
         while (r.Read())
         {
             // Canonical JSON has no white space: tokens touch, separated by at most one comma
@@ -105,7 +108,7 @@ internal struct LineFields
             }
 
             previousEnd = r.BytesConsumed;
-            var topValue = depth == 1 && r.TokenType != JsonTokenType.PropertyName && r.TokenType != JsonTokenType.EndObject;
+            var depth = r.CurrentDepth;
             switch (r.TokenType)
             {
                 case JsonTokenType.PropertyName:
@@ -123,32 +126,28 @@ internal struct LineFields
                         return false;
                     }
 
-                    var prev = previousName.Pop();
-                    if (prev.Start >= 0 && Compare(line, prev, (nameStart, nameLength, r.ValueIsEscaped)) >= 0)
+                    if (nameStarts[depth] >= 0 && Compare(line, (nameStarts[depth], nameLengths[depth], nameEscaped[depth]), (nameStart, nameLength, r.ValueIsEscaped)) >= 0)
                     {
                         problem = "members out of canonical order, or a member twice";
                         return false;
                     }
 
-                    previousName.Push((nameStart, nameLength, r.ValueIsEscaped));
+                    nameStarts[depth] = nameStart;
+                    nameLengths[depth] = nameLength;
+                    nameEscaped[depth] = r.ValueIsEscaped;
                     if (depth == 1)
                     {
-                        var name = r.GetString()!;
-                        member = Array.IndexOf(Members, name);
-                        if (member < 0)
+                        if (expectedMember >= Members.Length || !r.ValueTextEquals(MembersUtf8[expectedMember]))
                         {
-                            problem = $"member '{name}' is not part of a record";
+                            var name = r.GetString()!;
+                            var index = Array.IndexOf(Members, name);
+                            problem = index < 0 ? $"member '{name}' is not part of a record"
+                                : index < expectedMember ? "members out of canonical order" : $"member '{Members[expectedMember]}' is missing";
                             return false;
                         }
 
-                        if (member != expectedMember)
-                        {
-                            problem = member < expectedMember ? "members out of canonical order" : $"member '{Members[expectedMember]}' is missing";
-                            return false;
-                        }
-
-                        expectedMember = member + 1;
-                        if (name == "hmac")
+                        member = expectedMember++;
+                        if (member == HmacMember)
                         {
                             f.HmacMemberStart = nameStart - 2; // the comma before "hmac"
                         }
@@ -156,12 +155,14 @@ internal struct LineFields
 
                     break;
                 case JsonTokenType.StartObject:
-                    depth++;
-                    previousName.Push((-1, 0, false));
+                    nameStarts[depth + 1] = -1;
+                    if (depth == 1 && !TopLevelValue(ref r, ref f, member, ref havePosition, out problem))
+                    {
+                        return false;
+                    }
+
                     break;
                 case JsonTokenType.EndObject:
-                    depth--;
-                    previousName.Pop();
                     if (depth == 1 && member == PayloadMember)
                     {
                         f.PayloadLength = (int)r.BytesConsumed - f.PayloadStart;
@@ -179,16 +180,15 @@ internal struct LineFields
                     }
 
                     break;
-                case JsonTokenType.StartArray:
-                    depth++;
-                    break;
-                case JsonTokenType.EndArray:
-                    depth--;
-                    break;
                 case JsonTokenType.String:
                     if (r.ValueIsEscaped && !CanonicalEscapes(r.ValueSpan))
                     {
                         problem = "a string is escaped differently than RFC 8785 writes it";
+                        return false;
+                    }
+
+                    if (depth == 1 && !TopLevelValue(ref r, ref f, member, ref havePosition, out problem))
+                    {
                         return false;
                     }
 
@@ -200,18 +200,27 @@ internal struct LineFields
                         return false;
                     }
 
-                    break;
-            }
+                    if (depth == 1 && !TopLevelValue(ref r, ref f, member, ref havePosition, out problem))
+                    {
+                        return false;
+                    }
 
-            if (topValue && !TopLevelValue(ref r, ref f, member, ref havePosition, out problem))
-            {
-                return false;
+                    break;
+                default:
+                    if (depth == 1 && !TopLevelValue(ref r, ref f, member, ref havePosition, out problem))
+                    {
+                        return false;
+                    }
+
+                    break;
             }
         }
 
         problem = "the record is incomplete";
         return false;
     }
+
+    private const int HmacMember = 1;
 
     private const int PayloadMember = 3;
 
@@ -349,9 +358,16 @@ internal struct LineFields
             return !(raw[0] == (byte)'-' && digits.Length == 1 && digits[0] == (byte)'0');
         }
 
-        if (!double.TryParse(Encoding.ASCII.GetString(raw), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+        if (!System.Buffers.Text.Utf8Parser.TryParse(raw, out double d, out var consumed) || consumed != raw.Length || !double.IsFinite(d))
         {
             return false;
+        }
+
+        // .NET's shortest round-trip form is ECMAScript's whenever it has no exponent.
+        Span<byte> shortest = stackalloc byte[32];
+        if (d.TryFormat(shortest, out var written, "R", CultureInfo.InvariantCulture) && shortest[..written].IndexOf((byte)'E') < 0)
+        {
+            return raw.SequenceEqual(shortest[..written]) && !(raw.Length == 2 && raw[0] == (byte)'-' && raw[1] == (byte)'0');
         }
 
         return Encoding.ASCII.GetString(raw) == CanonicalJson.FormatNumber(d);

@@ -24,10 +24,11 @@ internal static class LedgerReader
     {
         var yielded = 0L;
         var forceRebuild = false;
+        var forceScan = false;
         while (true)
         {
             var snap = ledger.TakeSnapshot(cancel);
-            var plan = Plan(ledger, snap, q, o, forceRebuild, cancel);
+            var plan = forceScan ? new QueryPlan(null, null, null, false, null) : Plan(ledger, snap, q, o, forceRebuild, cancel);
             using var e = Answer(ledger, snap, q, plan, cancel).GetEnumerator();
 
             // Records already yielded before a restart come again, identical, from the rebuilt index: skip them.
@@ -40,10 +41,18 @@ internal static class LedgerReader
                 {
                     moved = e.MoveNext();
                 }
-                catch (IndexMismatchException ex) when (plan.Hits is not null && !forceRebuild && o.Keyring is not null)
+                catch (IndexMismatchException ex) when (plan.Hits is not null && !forceRebuild && plan.Authenticated)
                 {
                     o.Observer?.Warning($"index.sqlite does not match ledger.jsonl ({ex.Message}); rebuilding it from the ledger and answering from the rebuilt index.");
                     restart = true;
+                    forceRebuild = true;
+                    break;
+                }
+                catch (IndexMismatchException ex) when (plan.Hits is not null && !forceScan)
+                {
+                    o.Observer?.Warning($"index.sqlite does not match ledger.jsonl ({ex.Message}); answering from a scan of the ledger instead.");
+                    restart = true;
+                    forceScan = true;
                     break;
                 }
                 catch (IndexMismatchException ex)
@@ -70,8 +79,6 @@ internal static class LedgerReader
             {
                 yield break;
             }
-
-            forceRebuild = true;
         }
     }
 
@@ -100,7 +107,7 @@ internal static class LedgerReader
     /// <summary>Records in the committed ledger, through the checked index when possible: (count, index healthy, authenticated, problem).</summary>
     public static (long Count, bool Healthy, bool Authenticated, string? Problem) Count(LocalLedger ledger, LedgerSnapshot snap, AuditReadOptions o, CancellationToken cancel)
     {
-        var plan = Plan(ledger, snap, new AuditQuery { First = 0 }, o, forceRebuild: false, cancel);
+        var plan = Plan(ledger, snap, new AuditQuery { First = 0 }, o, forceRebuild: false, cancel, verifyAll: true);
         if (plan.Rows is { } rows)
         {
             var tail = plan.TailFrom is { } from ? Records(ledger, from, snap.Complete, cancel).LongCount() : 0;
@@ -114,7 +121,7 @@ internal static class LedgerReader
     private sealed record QueryPlan(List<IndexHit>? Hits, long? Rows, long? TailFrom, bool Authenticated, string? Problem);
 
     /// <summary>Opens (checks, catches up, rebuilds) the index and finds the hits; null hits mean "scan".</summary>
-    private static QueryPlan Plan(LocalLedger ledger, LedgerSnapshot snap, AuditQuery q, AuditReadOptions o, bool forceRebuild, CancellationToken cancel)
+    private static QueryPlan Plan(LocalLedger ledger, LedgerSnapshot snap, AuditQuery q, AuditReadOptions o, bool forceRebuild, CancellationToken cancel, bool verifyAll = false)
     {
         var ring = o.Keyring;
         var warn = o.Observer;
@@ -140,7 +147,7 @@ internal static class LedgerReader
         {
             if (ring is null)
             {
-                return Unauthenticated(ledger, snap, q, warn, readOnly, cancel);
+                return Unauthenticated(ledger, snap, q, warn, readOnly, verifyAll, cancel);
             }
 
             string? problem = null;
@@ -161,6 +168,11 @@ internal static class LedgerReader
                 SkippedWarning(index.Skipped, warn);
                 try
                 {
+                    if (verifyAll)
+                    {
+                        index.VerifyAll(cancel);
+                    }
+
                     return new QueryPlan(index.Find(q, cancel), index.Rows, null, true, problem);
                 }
                 catch (IndexMismatchException ex) when (!forceRebuild)
@@ -190,7 +202,7 @@ internal static class LedgerReader
     }
 
     /// <summary>Keyless (or read-only): the index read as it is, checked structurally; the uncovered tail scanned.</summary>
-    private static QueryPlan Unauthenticated(LocalLedger ledger, LedgerSnapshot snap, AuditQuery q, IAuditObserver? warn, bool readOnlyDirectory, CancellationToken cancel)
+    private static QueryPlan Unauthenticated(LocalLedger ledger, LedgerSnapshot snap, AuditQuery q, IAuditObserver? warn, bool readOnlyDirectory, bool verifyAll, CancellationToken cancel)
     {
         try
         {
@@ -198,6 +210,11 @@ internal static class LedgerReader
             if (index is null)
             {
                 return new QueryPlan(null, null, null, false, null);
+            }
+
+            if (verifyAll)
+            {
+                index.VerifyAll(cancel);
             }
 
             SkippedWarning(index.Skipped, warn);
@@ -238,19 +255,7 @@ internal static class LedgerReader
     }
 
     private static LedgerIndex Build(LocalLedger ledger, LedgerSnapshot snap, AuditKey key, IAuditObserver? observer, CancellationToken cancel)
-    {
-        var index = LedgerIndex.Create(ledger.Directory, key);
-        try
-        {
-            CatchUp(index, ledger, snap, observer, cancel);
-            return index;
-        }
-        catch
-        {
-            index.Dispose();
-            throw;
-        }
-    }
+        => LedgerIndex.Build(ledger.Directory, ledger.LedgerPath, snap, key, observer is null ? null : new Progress(observer, "Indexing ledger.jsonl", snap.Complete), cancel);
 
     private static void CatchUp(LedgerIndex index, LocalLedger ledger, LedgerSnapshot snap, IAuditObserver? observer, CancellationToken cancel)
     {
