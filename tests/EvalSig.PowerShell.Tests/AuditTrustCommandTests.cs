@@ -143,7 +143,7 @@ public class AuditTrustCommandTests
         File.Copy(e.Key, oldCopy);
         var r = e.Run("""
             @{ score = 1 } | Add-AuditRecord -SchemaKey halluccheck.score.v1 | Out-Null
-            $k = New-AuditKey -Path $key -Rotate -Ledger $ledger
+            $k = New-AuditKey -Path $key -Rotate -RecordRotationIn $ledger
             $k.RetiredKeyId; $k.KeyId
             (Test-AuditChain).Valid
             @{ score = 2 } | Add-AuditRecord -SchemaKey halluccheck.score.v1 -KeyPath $old | Out-Null

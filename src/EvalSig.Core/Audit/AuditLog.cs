@@ -49,7 +49,7 @@ public static class AuditLog
         {
             if (Array.IndexOf(Reserved, e.SchemaKey) >= 0)
             {
-                throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{e.SchemaKey}' records are written only by EvalSig itself ({(e.SchemaKey == ChainVerifier.MigrationSchemaKey ? "Update-AuditLedger" : "New-AuditKey -Rotate -Ledger")}).", e.SchemaKey);
+                throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{e.SchemaKey}' records are written only by EvalSig itself ({(e.SchemaKey == ChainVerifier.MigrationSchemaKey ? "Update-AuditLedger" : "New-AuditKey -Rotate -RecordRotationIn")}).", e.SchemaKey);
             }
         }
 

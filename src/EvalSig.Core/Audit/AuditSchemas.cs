@@ -60,7 +60,7 @@ public sealed class AuditSchemaRegistry
         S("evalsig.gate.v1", "A full EvalSig gate report.", ("verdict", PayloadFieldType.String), ("comparison", PayloadFieldType.Object)),
         S("evalsig.checkpoint.v1", "An EvalSig ledger checkpoint.", ("position", PayloadFieldType.Number), ("head_hmac", PayloadFieldType.String)),
         S("evalsig.migration.v1", "Seals a ledger's format-1 records (written by Update-AuditLedger only).", ("from_version", PayloadFieldType.Number), ("legacy_records", PayloadFieldType.Number), ("legacy_head_hmac", PayloadFieldType.String)),
-        S("evalsig.key_rotation.v1", "A key rotation, signed by the new key (written by New-AuditKey -Rotate -Ledger only).", ("key_id", PayloadFieldType.String), ("retired_key_id", PayloadFieldType.String)),
+        S("evalsig.key_rotation.v1", "A key rotation, signed by the new key (written by New-AuditKey -Rotate -RecordRotationIn only).", ("key_id", PayloadFieldType.String), ("retired_key_id", PayloadFieldType.String)),
         S("evalsig.article30.v1", "A GDPR Article 30(1) record of processing activities.", ("controller", PayloadFieldType.Object), ("purposes", PayloadFieldType.Array)),
     };
 

@@ -37,10 +37,14 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
     [Parameter(Mandatory = true, ParameterSetName = nameof(ParameterSet.Rotate))]
     public SwitchParameter Rotate { get; set; }
 
-    /// <summary>Also record the rotation in this ledger (signed by the new key), so that the retired key signing later is caught even by its timestamp-free rule.</summary>
+    /// <summary>
+    /// Also record the rotation in this ledger directory (a record signed by the new key), so that
+    /// from there on a record signed by the retired key is caught whatever its timestamp. Not named
+    /// -Ledger, so that a default -Ledger for the audit cmdlets does not pick the Rotate set.
+    /// </summary>
     [Parameter(ParameterSetName = nameof(ParameterSet.Rotate))]
     [ValidateNotNullOrEmpty]
-    public string? Ledger { get; set; }
+    public string? RecordRotationIn { get; set; }
 
     protected override void EndProcessing()
     {
@@ -65,9 +69,9 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
                 return;
             }
 
-            if (Ledger is not null)
+            if (RecordRotationIn is not null)
             {
-                Try(() => AuditLog.RecordRotation(new LocalLedger(ResolveOutputPath(Ledger)), next!, retired!.KeyId, Cancellation), terminating: true);
+                Try(() => AuditLog.RecordRotation(new LocalLedger(ResolveOutputPath(RecordRotationIn)), next!, retired!.KeyId, Cancellation), terminating: true);
             }
 
             WriteObject(new AuditKeyInfo(next!.KeyId, new FileInfo(target).FullName, retired!.KeyId));
