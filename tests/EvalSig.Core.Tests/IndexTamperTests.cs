@@ -195,6 +195,56 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
         }
     }
 
+    /// <summary>
+    /// The issue's done-when, counted: the four tamper classes it names x ten queries = 40 cases,
+    /// plus this suite's own fifteen x ten, each asked with the key and without it. A case is
+    /// "silent wrong" when its answer differs from a scan of the ledger and no warning came with
+    /// it; there must be none. With the key there must be no wrong answer at all, and every tamper
+    /// that changes what the index says must be reported by Get-AuditStatus.
+    /// </summary>
+    [Fact]
+    public void TheIssuesFortyCases_AndOurOwn_GiveNoSilentWrongOrMissingAnswer()
+    {
+        var tampers = Tampers().ToList();
+        int cases = 0, issueCases = 0, wrongKeyed = 0, wrongKeyless = 0, silent = 0, warnedKeyless = 0, unreported = 0;
+        var failures = new List<string>();
+        for (var t = 0; t < tampers.Count; t++)
+        {
+            var (name, lies, edit) = ((string)tampers[t][0], (bool)tampers[t][1], (Action<SqliteConnection, string, string>)tampers[t][2]);
+            foreach (var (queryName, query) in Queries)
+            {
+                foreach (var keyed in new[] { true, false })
+                {
+                    var dir = Tampered($"c{t}-{queryName}-{keyed}", edit);
+                    var warnings = new Warnings();
+                    var answer = Ids(new LocalLedger(dir).Query(query, new AuditReadOptions { Keyring = keyed ? AuditLedgerTests.Ring : null, Observer = warnings }));
+                    var wrong = !Truth(dir, query).SequenceEqual(answer);
+                    cases++;
+                    issueCases += t < 4 && keyed ? 1 : 0;
+                    wrongKeyed += wrong && keyed ? 1 : 0;
+                    wrongKeyless += wrong && !keyed ? 1 : 0;
+                    warnedKeyless += !keyed && warnings.Messages.Any(m => m.Contains("unauthenticated", StringComparison.Ordinal)) ? 1 : 0;
+                    if (wrong && warnings.Messages.Count == 0)
+                    {
+                        silent++;
+                        failures.Add($"{name} / {queryName} / {(keyed ? "keyed" : "keyless")}");
+                    }
+                }
+            }
+
+            if (lies && new LocalLedger(Tampered($"s{t}", edit)).GetStatus(new AuditReadOptions { Keyring = AuditLedgerTests.Ring }).Status != "degraded")
+            {
+                unreported++;
+                failures.Add($"{name}: Get-AuditStatus did not report it");
+            }
+        }
+
+        Assert.Equal(40, issueCases);
+        Assert.Equal(tampers.Count * Queries.Length * 2, cases);
+        Assert.True(silent == 0 && wrongKeyed == 0 && wrongKeyless == 0 && unreported == 0, $"{cases} cases: {silent} silent wrong, {wrongKeyed} wrong with the key, {wrongKeyless} wrong without, {unreported} tampers unreported: {string.Join("; ", failures)}");
+        Assert.Equal(cases / 2, warnedKeyless); // every keyless answer says the index is unauthenticated
+    }
+
     [Fact]
     public void AStaleButHonestCopyOfTheIndex_CatchesUp_AndAnswersTruly()
     {
