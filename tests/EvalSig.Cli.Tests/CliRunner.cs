@@ -18,7 +18,10 @@ internal static class Cli
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs evalsig with these environment variables set (a null value removes one).</summary>
+    public static CliResult RunWith(System.Collections.Generic.IDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -26,6 +29,19 @@ internal static class Cli
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        psi.Environment.Remove("EVALSIG_AUDIT_KEY");
+        foreach (var (name, value) in environment ?? new System.Collections.Generic.Dictionary<string, string?>())
+        {
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
+        }
+
         psi.ArgumentList.Add(Meta("CliDll"));
         foreach (var a in args)
         {
