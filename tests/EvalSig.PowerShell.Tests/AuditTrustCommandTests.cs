@@ -258,6 +258,79 @@ public class AuditTrustCommandTests
         Assert.Equal("1", e.Run("@(Get-AuditRecord).Count").One().ToString());
     }
 
+    [Fact]
+    public void ABatchCutByACrash_IsInvisibleToGetAuditRecordStatusExportAndCheckpoint_AndTheCheckpointSurvivesTheRepair()
+    {
+        using var e = new Env();
+        e.Run("1..6 | ForEach-Object { @{ score = $_ } } | Add-AuditRecord -SchemaKey halluccheck.score.v1 | Out-Null").ShouldSucceed();
+        var bytes = File.ReadAllBytes(e.LedgerFile);
+        var committed = 0;
+        for (var lines = 0; lines < 4; committed++)
+        {
+            lines += bytes[committed] == (byte)'\n' ? 1 : 0;
+        }
+
+        File.WriteAllText(Path.Combine(e.Ledger, "ledger.batch"), $"{{\"start\":{committed},\"count\":3}}"); // lines 5 and 6 of a batch of 3
+        var cp = e.Dir.File("cp.json");
+        var x = e.Dir.File("x.jsonl");
+        var r = e.Run("""
+            (Get-AuditRecord).ChainPosition -join ','
+            $s = Get-AuditStatus; $s.RecordCount; $s.UncommittedBytes -gt 0; $s.Status
+            (Export-AuditCheckpoint $cp).Position
+            Get-AuditRecord | Export-AuditLog -Path $x
+            Repair-AuditLedger -Confirm:$false | Out-Null
+            $v = Test-AuditChain -Checkpoint $cp; $v.Valid; $v.Anchored
+            """, new() { ["cp"] = cp, ["x"] = x });
+        r.ShouldSucceed();
+        Assert.Equal(new[] { "0,1,2,3", "4", "True", "degraded", "3", "True", "True" }, r.Output.Select(o => o.ToString()));
+        Assert.Equal(4, File.ReadAllLines(x).Length);
+        Assert.Equal(committed, new FileInfo(e.LedgerFile).Length);
+    }
+
+    [Theory]
+    [InlineData("\"payload\":", "\"approved_by\":\"CFO\",\"payload\":")]
+    [InlineData("\"score\":2", "\"score\": 2")]
+    [InlineData("\"score\":2", "\"score\":2E0")]
+    public void TestAuditChain_FindsAnAddedMemberOrANonCanonicalReEncoding(string from, string to)
+    {
+        using var e = new Env();
+        e.Run("1..3 | ForEach-Object { @{ score = $_ } } | Add-AuditRecord -SchemaKey halluccheck.score.v1 | Out-Null").ShouldSucceed();
+        var lines = File.ReadAllLines(e.LedgerFile);
+        var edited = lines[1].Replace(from, to, StringComparison.Ordinal);
+        Assert.NotEqual(lines[1], edited);
+        lines[1] = edited;
+        File.WriteAllText(e.LedgerFile, string.Join('\n', lines) + "\n");
+        var r = e.Run("$v = Test-AuditChain; $v.Valid; $v.FirstTampered.Position");
+        Assert.Equal(new[] { "False", "1" }, r.Output.Select(o => o.ToString()));
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(7)]
+    public void AddAuditRecord_WithAWeakKey_IsAuditKeyInvalid(int fill)
+    {
+        using var e = new Env();
+        var weak = Convert.ToBase64String(Enumerable.Repeat((byte)fill, 32).ToArray());
+        var r = PowerShellHost.Run("@{ score = 1 } | Add-AuditRecord -SchemaKey halluccheck.score.v1 -Ledger $ledger -Key (ConvertTo-SecureString $k -AsPlainText -Force)", new() { ["ledger"] = e.Ledger, ["k"] = weak });
+        Assert.Equal("AuditKeyInvalid,EvalSig.Commands.AddAuditRecordCommand", Assert.Single(r.ErrorIds));
+        Assert.Contains("every byte is the same", r.ErrorText, StringComparison.Ordinal);
+        Assert.False(File.Exists(e.LedgerFile));
+    }
+
+    [Fact]
+    public void ExportAuditLog_WithAKey_AuthenticatesTheIndex_AndWithoutOneWarns()
+    {
+        using var e = new Env();
+        e.Run("1..3 | ForEach-Object { @{ score = $_ } } | Add-AuditRecord -SchemaKey halluccheck.score.v1 | Out-Null").ShouldSucceed();
+        var keyed = e.Run("Export-AuditLog -Path $x -PassThru | Out-Null", new() { ["x"] = e.Dir.File("a.jsonl") });
+        keyed.ShouldSucceed();
+        Assert.Empty(keyed.Warnings);
+        var keyless = e.Run("Export-AuditLog -Path $x", new() { ["x"] = e.Dir.File("b.jsonl") }, withKey: false);
+        keyless.ShouldSucceed();
+        Assert.Contains(keyless.Warnings, w => w.Message.Contains("unauthenticated", StringComparison.Ordinal));
+        Assert.Equal(File.ReadAllText(e.Dir.File("a.jsonl")), File.ReadAllText(e.Dir.File("b.jsonl")));
+    }
+
     /// <summary>A format-1 ledger as EvalSig wrote it before keys were derived: the undivided key, no version member.</summary>
     internal static void WriteFormatOneLedger(string directory, byte[] key, int n)
     {
