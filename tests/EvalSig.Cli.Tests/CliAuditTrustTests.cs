@@ -2,6 +2,8 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Json;
 using Xunit;
 
@@ -196,5 +198,43 @@ public class CliAuditTrustTests : IDisposable
         Assert.NotEqual(0, r.ExitCode);
         Assert.Contains("error AuditKeyInsecure", r.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(Path.Combine(Ledger, "ledger.jsonl")));
+    }
+    [Fact]
+    public void Migrate_SealsAFormatOneLedger_ExplicitlyAndOnce_AndAppendsWaitForIt()
+    {
+        Assert.Equal(0, Cli.Run("audit", "key", "--output", Key).ExitCode);
+        WriteFormatOneLedger(Ledger, Convert.FromBase64String(File.ReadAllText(Key).Trim()), 3);
+        var before = Cli.Run("audit", "verify", "--ledger", Ledger, "--key-path", Key, "--json");
+        Assert.Equal(1, before.ExitCode);
+        Assert.Equal(3, JsonDocument.Parse(before.Stdout).RootElement.GetProperty("legacy_count").GetInt64());
+        var refused = Cli.Run("audit", "append", "--ledger", Ledger, "--key-path", Key, "--schema-key", "halluccheck.score.v1", "--payload", "{\"score\":1}");
+        Assert.Equal(65, refused.ExitCode);
+        Assert.Contains("error AuditLedgerMigrationRequired", refused.Stderr, StringComparison.Ordinal);
+
+        var migrate = Cli.Run("audit", "migrate", "--ledger", Ledger, "--key-path", Key);
+        Assert.True(migrate.ExitCode == 0, migrate.Stderr);
+        Assert.StartsWith("migrated: ", migrate.Stdout, StringComparison.Ordinal);
+        Assert.StartsWith("unchanged: ", Cli.Run("audit", "migrate", "--ledger", Ledger, "--key-path", Key).Stdout, StringComparison.Ordinal);
+        Assert.Equal(0, Cli.Run("audit", "verify", "--ledger", Ledger, "--key-path", Key).ExitCode);
+        Assert.Equal(0, Cli.Run("audit", "append", "--ledger", Ledger, "--key-path", Key, "--schema-key", "halluccheck.score.v1", "--payload", "{\"score\":1}").ExitCode);
+        Assert.Equal(5, File.ReadAllLines(Path.Combine(Ledger, "ledger.jsonl")).Length);
+    }
+
+    /// <summary>A format-1 ledger as EvalSig 0.1.0 wrote it: the undivided key, no version member.</summary>
+    private static void WriteFormatOneLedger(string directory, byte[] key, int n)
+    {
+        Directory.CreateDirectory(directory);
+        var keyId = Convert.ToHexString(SHA256.HashData(key)).ToLowerInvariant()[..16];
+        var sb = new StringBuilder();
+        string? prev = null;
+        for (var i = 0; i < n; i++)
+        {
+            var body = $"{{\"chain_position\":{i},\"key_id\":\"{keyId}\",\"payload\":{{\"score\":{i}}},\"prev_hmac\":{(prev is null ? "null" : "\"" + prev + "\"")},\"project_id\":null,\"record_id\":\"0190f3a0-0000-7000-8000-00000000000{i}\",\"schema_key\":\"halluccheck.score.v1\",\"timestamp\":\"2025-06-01T00:00:0{i}.000000Z\"}}";
+            var hmac = "hmac-sha256:" + Convert.ToHexString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes(body))).ToLowerInvariant();
+            sb.Append(body.Replace($"{{\"chain_position\":{i},", $"{{\"chain_position\":{i},\"hmac\":\"{hmac}\",", StringComparison.Ordinal)).Append('\n');
+            prev = hmac;
+        }
+
+        File.WriteAllText(Path.Combine(directory, "ledger.jsonl"), sb.ToString());
     }
 }
