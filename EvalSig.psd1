@@ -28,6 +28,7 @@
         'New-AuditSignature'
         'Get-AuditStatus'
         'Repair-AuditLedger'
+        'Update-AuditLedger'
         'New-AuditKey'
         'Register-AuditSchema'
         'Get-AuditSchema'

@@ -15,31 +15,56 @@ using EvalSig.Core.Time;
 namespace EvalSig.Cli;
 
 /// <summary>
-/// evalsig audit append|query|verify|export|status|checkpoint|key|repair|prove: the cmdlets' audit trail
-/// for bash steps. Exit codes: verify 0 valid / 1 invalid; errors 64 / 65 / 70 as everywhere.
+/// evalsig audit append|query|verify|export|status|checkpoint|key|repair|migrate|prove: the cmdlets'
+/// audit trail for bash steps. Exit codes: verify 0 valid / 1 invalid; errors 64 / 65 / 70 as
+/// everywhere. Warnings and progress go to stderr.
 /// </summary>
 internal static class AuditCommands
 {
     public static Command Build(TextWriter stdout, TextWriter stderr)
     {
+        var observer = CliObserver.ForConsole(stderr);
         var audit = new Command("audit", "The tamper-evident audit ledger.");
-        audit.Subcommands.Add(Append(stdout));
-        audit.Subcommands.Add(Query(stdout));
-        audit.Subcommands.Add(Verify(stdout, stderr));
-        audit.Subcommands.Add(Export(stdout));
-        audit.Subcommands.Add(Status(stdout));
-        audit.Subcommands.Add(Checkpoint(stdout));
-        audit.Subcommands.Add(Key(stdout));
+        audit.Subcommands.Add(Append(stdout, observer));
+        audit.Subcommands.Add(Query(stdout, observer));
+        audit.Subcommands.Add(Verify(stdout, stderr, observer));
+        audit.Subcommands.Add(Export(stdout, observer));
+        audit.Subcommands.Add(Status(stdout, observer));
+        audit.Subcommands.Add(Checkpoint(stdout, observer));
+        audit.Subcommands.Add(Key(stdout, observer));
         audit.Subcommands.Add(Repair(stdout));
+        audit.Subcommands.Add(Migrate(stdout, observer));
         audit.Subcommands.Add(TransparencyCommands.Prove(stdout));
         return audit;
     }
 
+    /// <summary>The signing key of --key-path (else $EVALSIG_AUDIT_KEY): an exposed key file or a verify-only key is refused.</summary>
+    private static AuditKey SigningKey(string[]? paths, CliObserver observer)
+    {
+        var ring = AuditKeyring.Resolve(paths, null, forSigning: true);
+        observer.Keyring(ring);
+        return ring.SigningKey;
+    }
+
+    private static AuditKeyring Ring(string[]? paths, CliObserver observer, bool forSigning = false)
+    {
+        var ring = AuditKeyring.Resolve(paths, null, forSigning);
+        observer.Keyring(ring);
+        return ring;
+    }
+
+    private static AuditReadOptions ReadOptions(string[]? paths, CliObserver observer)
+    {
+        var ring = AuditKeyring.TryResolve(paths, null);
+        observer.Keyring(ring);
+        return new AuditReadOptions { Keyring = ring, Observer = observer };
+    }
+
     private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
-    private static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY. Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
+    private static Option<string[]> KeyOption(string description = "Key file(s); default: $EVALSIG_AUDIT_KEY (only when no --key-path is given). Several for rotated keys.") => new("--key-path") { Description = description, AllowMultipleArgumentsPerToken = true };
 
-    private static Command Append(TextWriter stdout)
+    private static Command Append(TextWriter stdout, CliObserver observer)
     {
         var ledger = LedgerOption();
         var keys = KeyOption();
@@ -49,8 +74,9 @@ internal static class AuditCommands
         var file = new Option<FileInfo?>("--payload-file") { Description = "A JSON file: one payload, or a gate report (from gate --json / --output)." };
         var loose = new Option<bool>("--no-strict-schema") { Description = "Record unknown schema keys unchecked." };
         var json = new Option<bool>("--json") { Description = "Print the records as JSON lines." };
+        var updateIndex = new Option<bool>("--update-index") { Description = "Bring index.sqlite level as part of the append (the next query has nothing to catch up)." };
         var cmd = new Command("append", "Append records (one batch, one fsync).");
-        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json })
+        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json, updateIndex })
         {
             cmd.Options.Add(o);
         }
@@ -85,8 +111,8 @@ internal static class AuditCommands
 
             var schemaKey = p.GetValue(schema) ?? (payloads.Count > 0 && LooksLikeGateReport(payloads[0]) ? "evalsig.gate.v1" : null)
                 ?? throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, "Give --schema-key (only a gate report is recorded without one).");
-            var key = AuditKeyring.Resolve(p.GetValue(keys), null).Keys[0];
-            var records = AuditLog.Append(new LocalLedger(p.GetValue(ledger)), key, payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList(), !p.GetValue(loose));
+            var key = SigningKey(p.GetValue(keys), observer);
+            var records = AuditLog.Append(new LocalLedger(p.GetValue(ledger)), key, payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList(), !p.GetValue(loose), new AuditAppendOptions { UpdateIndex = p.GetValue(updateIndex), Observer = observer });
             foreach (var r in records)
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey} {r.RecordId}");
@@ -97,9 +123,10 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Query(TextWriter stdout)
+    private static Command Query(TextWriter stdout, CliObserver observer)
     {
         var ledger = LedgerOption();
+        var keys = KeyOption("Key file(s) to authenticate index.sqlite; default: $EVALSIG_AUDIT_KEY; without a key the index is read unauthenticated (a warning says so).");
         var schema = new Option<string?>("--schema-key") { Description = "Only this schema key." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
         var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
@@ -108,7 +135,7 @@ internal static class AuditCommands
         var skip = new Option<int>("--skip") { Description = "Skip this many first.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the stored JSON lines." };
         var cmd = new Command("query", "Records in chain order.");
-        foreach (var o in new Option[] { ledger, schema, project, from, to, first, skip, json })
+        foreach (var o in new Option[] { ledger, keys, schema, project, from, to, first, skip, json })
         {
             cmd.Options.Add(o);
         }
@@ -116,7 +143,7 @@ internal static class AuditCommands
         cmd.SetAction(p =>
         {
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
-            foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q))
+            foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q, ReadOptions(p.GetValue(keys), observer)))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
             }
@@ -126,19 +153,20 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Verify(TextWriter stdout, TextWriter stderr)
+    private static Command Verify(TextWriter stdout, TextWriter stderr, CliObserver observer)
     {
         var ledger = LedgerOption();
         var keys = KeyOption();
         var path = new Option<FileInfo?>("--path") { Description = "Verify an export (JSONL or CSV, gzipped or not) instead of the ledger." };
-        var checkpoint = new Option<FileInfo[]>("--checkpoint") { Description = "A checkpoint kept outside the ledger; with --public-key, signed tree heads, oldest first.", AllowMultipleArgumentsPerToken = true };
+        var checkpoint = new Option<FileInfo[]>("--checkpoint") { Description = "A checkpoint kept outside the ledger (always checked); with --public-key, signed tree heads, oldest first.", AllowMultipleArgumentsPerToken = true };
+        var range = new Option<bool>("--range") { Description = "The export is a contiguous range on purpose, not the whole chain from position 0." };
         var json = new Option<bool>("--json") { Description = "Print the result as JSON." };
         var junit = new Option<FileInfo?>("--junit") { Description = "Also write the result as JUnit XML (one test case: passed when valid)." };
         var ci = new Option<string?>("--ci") { Description = "Pipeline output: auto (default), none, azure-devops or github-actions (a status line, and an error annotation when invalid)." };
         var publicKey = new Option<string?>("--public-key") { Description = "Verify signed tree heads with the log's public key (verifier key text or .pub file): no HMAC key needed." };
         var proofs = new Option<FileInfo[]>("--consistency-proof") { Description = "With --public-key: consistency proofs between the heads (from `audit prove consistency`), instead of the ledger.", AllowMultipleArgumentsPerToken = true };
-        var cmd = new Command("verify", "Verify HMACs, positions and links; or, with --public-key, signed heads, their consistency, the ledger against them and proof exports (exit 0 valid, 1 invalid).");
-        foreach (var o in new Option[] { ledger, keys, path, checkpoint, json, junit, ci, publicKey, proofs })
+        var cmd = new Command("verify", "Verify canonical lines, HMACs, positions and links; or, with --public-key, signed heads, their consistency, the ledger against them and proof exports (exit 0 valid, 1 invalid; 65 when there is nothing to verify).");
+        foreach (var o in new Option[] { ledger, keys, path, checkpoint, range, json, junit, ci, publicKey, proofs })
         {
             cmd.Options.Add(o);
         }
@@ -156,15 +184,20 @@ internal static class AuditCommands
                 throw new EvalSigException(EvalSigError.AuditCheckpointInvalid, EvalSigErrorKind.InvalidArgument, "With the HMAC key, give one --checkpoint. Several signed tree heads are verified with --public-key.");
             }
 
+            if (p.GetValue(range) && p.GetValue(path) is null)
+            {
+                throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--range applies to an export (--path): a ledger is always verified whole.");
+            }
+
             var pipeline = CiOutput.Create(p.GetValue(ci), p.GetValue(json), stdout, stderr);
-            var ring = AuditKeyring.Resolve(p.GetValue(keys), null);
+            var ring = Ring(p.GetValue(keys), observer);
             var cp = checkpoints.Length == 1 ? AuditCheckpoint.Load(checkpoints[0].FullName) : null;
             ChainVerification v;
             string subject;
             if (p.GetValue(path) is { } export)
             {
                 subject = export.FullName;
-                v = AuditLog.VerifyExport(export.FullName, ring, cp);
+                v = AuditLog.VerifyExport(export.FullName, ring, cp, p.GetValue(range));
             }
             else
             {
@@ -196,9 +229,10 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Export(TextWriter stdout)
+    private static Command Export(TextWriter stdout, CliObserver observer)
     {
         var ledger = LedgerOption();
+        var keys = KeyOption("Key file(s) to authenticate index.sqlite for the query; default: $EVALSIG_AUDIT_KEY.");
         var output = new Option<FileInfo>("--output") { Description = "The export file.", Required = true };
         var format = new Option<string>("--format") { Description = "jsonl or csv.", DefaultValueFactory = _ => "jsonl" };
         var compress = new Option<bool>("--compress") { Description = "Gzip the file." };
@@ -210,7 +244,7 @@ internal static class AuditCommands
         var withProofs = new Option<bool>("--with-proofs") { Description = "Write each record with its inclusion proof against the signed head --checkpoint, so the file verifies alone." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "The signed tree head the proofs of --with-proofs are against." };
         var cmd = new Command("export", "Export records as JSONL or CSV (atomically).");
-        foreach (var o in new Option[] { ledger, output, format, compress, noClobber, schema, project, from, to, withProofs, checkpoint })
+        foreach (var o in new Option[] { ledger, keys, output, format, compress, noClobber, schema, project, from, to, withProofs, checkpoint })
         {
             cmd.Options.Add(o);
         }
@@ -230,28 +264,33 @@ internal static class AuditCommands
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
-            var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
+            var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q, ReadOptions(p.GetValue(keys), observer)), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;
         });
         return cmd;
     }
 
-    private static Command Status(TextWriter stdout)
+    private static Command Status(TextWriter stdout, CliObserver observer)
     {
         var ledger = LedgerOption();
+        var keys = KeyOption("Key file(s) to authenticate index.sqlite; default: $EVALSIG_AUDIT_KEY.");
         var cmd = new Command("status", "The ledger's state.");
         cmd.Options.Add(ledger);
+        cmd.Options.Add(keys);
         cmd.SetAction(p =>
         {
-            var s = new LocalLedger(p.GetValue(ledger)).GetStatus();
+            var s = new LocalLedger(p.GetValue(ledger)).GetStatus(ReadOptions(p.GetValue(keys), observer));
             stdout.WriteLine($"{"Status",-14} {s.Status}");
             stdout.WriteLine($"{"Backend",-14} {s.Backend}");
             stdout.WriteLine($"{"Records",-14} {s.RecordCount}");
             stdout.WriteLine($"{"ChainLength",-14} {s.ChainLength}");
             stdout.WriteLine($"{"LastAppendAt",-14} {(s.LastAppendAt is { } t ? IsoTime.Format(t) : "-")}");
             stdout.WriteLine($"{"IndexHealthy",-14} {s.IndexHealthy}");
+            stdout.WriteLine($"{"IndexAuthenticated",-14} {s.IndexAuthenticated}");
+            stdout.WriteLine($"{"RecordFormat",-14} {s.RecordFormat}");
             stdout.WriteLine($"{"TornTail",-14} {s.TornTail}");
+            stdout.WriteLine($"{"Uncommitted",-14} {s.UncommittedBytes}");
             stdout.WriteLine($"{"Schemas",-14} {s.SchemaCount}");
             stdout.WriteLine($"{"Ledger",-14} {s.LedgerPath}");
             foreach (var problem in s.Problems)
@@ -264,7 +303,7 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Checkpoint(TextWriter stdout)
+    private static Command Checkpoint(TextWriter stdout, CliObserver observer)
     {
         var ledger = LedgerOption();
         var keys = KeyOption();
@@ -282,10 +321,10 @@ internal static class AuditCommands
         {
             if (p.GetValue(signingKey) is not null || p.GetValue(signed))
             {
-                return TransparencyCommands.Checkpoint(stdout, new LocalLedger(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null), p.GetValue(signingKey), p.GetValue(output)!, p.GetValue(noClobber));
+                return TransparencyCommands.Checkpoint(stdout, new LocalLedger(p.GetValue(ledger)), Ring(p.GetValue(keys), observer, forSigning: true), p.GetValue(signingKey), p.GetValue(output)!, p.GetValue(noClobber));
             }
 
-            var cp = AuditLog.Checkpoint(new LocalLedger(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null));
+            var cp = AuditLog.Checkpoint(new LocalLedger(p.GetValue(ledger)), Ring(p.GetValue(keys), observer, forSigning: true));
             var bytes = Encoding.UTF8.GetBytes(cp.ToJson() + "\n");
             AtomicFile.Write(p.GetValue(output)!.FullName, s => s.Write(bytes), p.GetValue(noClobber));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint position {cp.Position} ({cp.RecordCount} records) -> {p.GetValue(output)!.FullName}"));
@@ -294,14 +333,14 @@ internal static class AuditCommands
         return cmd;
     }
 
-    private static Command Key(TextWriter stdout)
+    private static Command Key(TextWriter stdout, CliObserver observer)
     {
         var output = new Option<FileInfo?>("--output") { Description = "Create a key file (owner-only permissions)." };
-        var force = new Option<bool>("--force") { Description = "Replace an existing key file." };
+        var force = new Option<bool>("--force") { Description = "Replace an existing key file (prefer 'evalsig audit key rotate')." };
         var base64 = new Option<bool>("--base64") { Description = "Print a new key as base64 (for a pipeline secret)." };
         var type = new Option<string>("--type") { Description = "hmac (the key that MACs records) or ed25519 (the key that signs tree heads; its public key goes to <output>.pub).", DefaultValueFactory = _ => "hmac" };
         var name = new Option<string?>("--name") { Description = "With --type ed25519: the log's name, the origin of its heads (e.g. example.com/audit)." };
-        var cmd = new Command("key", "Create an audit key: a 256-bit HMAC key, or an Ed25519 signing key for tree heads.");
+        var cmd = new Command("key", "Create an audit key: a 256-bit HMAC key, or an Ed25519 signing key for tree heads; 'key rotate' rotates an HMAC key file.");
         foreach (var o in new Option[] { output, force, base64, type, name })
         {
             cmd.Options.Add(o);
@@ -329,6 +368,43 @@ internal static class AuditCommands
             var file = p.GetValue(output) ?? throw new EvalSigException(EvalSigError.AuditKeyMissing, EvalSigErrorKind.InvalidArgument, "Give --output <file> or --base64.");
             var key = AuditKeyFile.Create(file.FullName, p.GetValue(force));
             stdout.WriteLine($"key_id {key.KeyId} -> {file.FullName}");
+            return 0;
+        });
+
+        var keyPath = new Option<FileInfo>("--key-path") { Description = "The key file to rotate.", Required = true };
+        var ledger = LedgerOption();
+        ledger.Description = "Also record the rotation in this ledger (signed by the new key).";
+        var rotate = new Command("rotate", "Rotate a key file: a new active key signs from now on, the old one stays verify-only.");
+        rotate.Options.Add(keyPath);
+        rotate.Options.Add(ledger);
+        rotate.SetAction(p =>
+        {
+            var path = p.GetValue(keyPath)!.FullName;
+            var (next, retired) = AuditKeyFile.Rotate(path);
+            if (p.GetValue(ledger) is { } l)
+            {
+                var r = AuditLog.RecordRotation(new LocalLedger(l), next, retired.KeyId);
+                stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"rotation recorded at position {r.ChainPosition} of {r.Backend} ledger {l}"));
+            }
+
+            stdout.WriteLine($"key_id {next.KeyId} active, {retired.KeyId} verify-only -> {path}");
+            return 0;
+        });
+        cmd.Subcommands.Add(rotate);
+        return cmd;
+    }
+
+    private static Command Migrate(TextWriter stdout, CliObserver observer)
+    {
+        var ledger = LedgerOption();
+        var keys = KeyOption("The key that signs the migration record, and any older keys the format-1 records need; default: $EVALSIG_AUDIT_KEY.");
+        var cmd = new Command("migrate", "Verify a format-1 ledger and seal its records with a migration record (explicit, once; nothing is rewritten).");
+        cmd.Options.Add(ledger);
+        cmd.Options.Add(keys);
+        cmd.SetAction(p =>
+        {
+            var result = AuditLog.Migrate(new LocalLedger(p.GetValue(ledger)), Ring(p.GetValue(keys), observer, forSigning: true));
+            stdout.WriteLine((result.Migrated ? "migrated: " : "unchanged: ") + result.Reason);
             return 0;
         });
         return cmd;

@@ -109,7 +109,7 @@ internal static class ComplianceCommands
                 gate = EvalGate.Decide(RunFrameFile.Read(b), RunFrameFile.Read(c), new GateOptions { MinDelta = p.GetValue(minDelta) });
             }
 
-            var key = AuditKeyring.Resolve(p.GetValue(keys), null).Keys[0];
+            var key = AuditKeyring.Resolve(p.GetValue(keys), null, forSigning: true).SigningKey;
             var info = AuditEnvelopes.Create(gate, b, c, p.GetValue(output)!.FullName, new LocalLedger(p.GetValue(ledger)), key, p.GetValue(store) is { } s ? new EvalRunStore(s.FullName) : null, p.GetValue(project));
             stdout.WriteLine($"{info.Verdict} -> {info.Path} (ledger position {info.LedgerPosition})");
             return gate.ExitCode;

@@ -81,11 +81,14 @@ internal static class Cli
 
     public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
 
+    /// <summary>Runs evalsig with these environment variables set (a null value removes one).</summary>
+    public static CliResult RunWith(IDictionary<string, string?>? environment, params string[] args) => RunIn(null, (IReadOnlyDictionary<string, string?>?)(environment is null ? null : new Dictionary<string, string?>(environment)), args);
+
     /// <summary>Runs evalsig with the CI variables cleared, then <paramref name="environment"/> set.</summary>
     public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunIn(null, environment, args);
 
     /// <summary>As <see cref="RunWith"/>, in <paramref name="workingDirectory"/> (default: the test's).</summary>
-    public static CliResult RunIn(string? workingDirectory, IReadOnlyDictionary<string, string?> environment, params string[] args)
+    public static CliResult RunIn(string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -103,9 +106,17 @@ internal static class Cli
             psi.Environment.Remove(v);
         }
 
-        foreach (var (k, v) in environment)
+        psi.Environment.Remove("EVALSIG_AUDIT_KEY");
+        foreach (var (name, value) in environment ?? new Dictionary<string, string?>())
         {
-            psi.Environment[k] = v;
+            if (value is null)
+            {
+                psi.Environment.Remove(name);
+            }
+            else
+            {
+                psi.Environment[name] = value;
+            }
         }
 
         psi.ArgumentList.Add(Meta("CliDll"));

@@ -45,14 +45,23 @@ public class AuditLedgerTests
         Assert.False(v.Anchored);
     }
 
+    /// <summary>RFC 5869 HKDF-SHA256 written out (extract with a zero salt, one expand block), independent of System.Security.Cryptography.HKDF.</summary>
+    internal static byte[] Hkdf(byte[] ikm, string info)
+    {
+        var prk = System.Security.Cryptography.HMACSHA256.HashData(new byte[32], ikm);
+        return System.Security.Cryptography.HMACSHA256.HashData(prk, Encoding.ASCII.GetBytes(info).Append((byte)1).ToArray());
+    }
+
     [Fact]
-    public void Hmac_CoversCanonicalJsonOfEveryOtherField()
+    public void Hmac_CoversCanonicalJsonOfEveryOtherField_UnderTheKeyDerivedForLedgerRecords()
     {
         using var s = new Scratch();
         var r = Fill(new LocalLedger(s.Path), 1)[0];
-        var canonical = $"{{\"chain_position\":0,\"key_id\":\"{r.KeyId}\",\"payload\":{r.PayloadJson},\"prev_hmac\":null,\"project_id\":\"p1\",\"record_id\":\"{r.RecordId}\",\"schema_key\":\"halluccheck.score.v1\",\"timestamp\":\"{r.TimestampText}\"}}";
-        var expected = "hmac-sha256:" + Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
+        var canonical = $"{{\"chain_position\":0,\"key_id\":\"{r.KeyId}\",\"payload\":{r.PayloadJson},\"prev_hmac\":null,\"project_id\":\"p1\",\"record_id\":\"{r.RecordId}\",\"schema_key\":\"halluccheck.score.v1\",\"timestamp\":\"{r.TimestampText}\",\"version\":2}}";
+        var derived = Hkdf(Enumerable.Range(1, 32).Select(i => (byte)i).ToArray(), "evalsig/audit/v2/ledger-record");
+        var expected = "hmac-sha256:" + Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(derived, Encoding.UTF8.GetBytes(canonical))).ToLowerInvariant();
         Assert.Equal(expected, r.Hmac);
+        Assert.Equal(2, r.Version);
         Assert.Equal("{\"nested\":{\"a\":true,\"b\":[1,2,{\"z\":null}]},\"note\":\"rec 0 ü \\\"q\\\"\",\"score\":0.5}", r.PayloadJson);
     }
 
@@ -148,7 +157,7 @@ public class AuditLedgerTests
         var rolledBack = AuditLog.Verify(ledger, Ring, checkpoint);
         Assert.False(rolledBack.Valid);
         Assert.False(rolledBack.Anchored);
-        Assert.Contains("no longer contains position 4", rolledBack.Reason, StringComparison.Ordinal);
+        Assert.Contains("does not contain position 4", rolledBack.Reason, StringComparison.Ordinal);
 
         var path = s.File("cp.json");
         File.WriteAllText(path, checkpoint.ToJson().Replace("\"position\":4", "\"position\":3", StringComparison.Ordinal));
@@ -273,14 +282,15 @@ public class AuditLedgerTests
         Fill(ledger, 20, project: "a");
         Fill(ledger, 10, schema: "halluccheck.score.v1", project: "b");
         var q = new AuditQuery { ProjectId = "b", Skip = 2, First = 5 };
-        var expected = ledger.Query(q).Select(r => r.RecordId).ToList();
+        var keyed = new AuditReadOptions { Keyring = Ring };
+        var expected = ledger.Query(q, keyed).Select(r => r.RecordId).ToList();
         Assert.Equal(5, expected.Count);
         var index = Path.Combine(s.Path, "index.sqlite");
         Assert.True(File.Exists(index));
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         File.Delete(index);
-        Assert.Equal(expected, ledger.Query(q).Select(r => r.RecordId));
+        Assert.Equal(expected, ledger.Query(q, keyed).Select(r => r.RecordId));
 
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
         foreach (var f in Directory.GetFiles(s.Path, "index.sqlite*"))
@@ -289,8 +299,9 @@ public class AuditLedgerTests
         }
 
         File.WriteAllBytes(index, Enumerable.Repeat((byte)0x5A, 8192).ToArray());
-        Assert.Equal(expected, ledger.Query(q).Select(r => r.RecordId));
-        Assert.True(ledger.GetStatus().IndexHealthy);
+        Assert.Equal(expected, ledger.Query(q).Select(r => r.RecordId)); // keyless: a scan, the index left alone
+        Assert.Equal(expected, ledger.Query(q, keyed).Select(r => r.RecordId)); // keyed: rebuilt
+        Assert.True(ledger.GetStatus(keyed).IndexHealthy);
     }
 
     [Fact]
@@ -360,12 +371,14 @@ public class AuditLedgerTests
     }
 
     [Fact]
-    public void EmptyInput_IsValid()
+    public void EmptyLedgerFile_IsValid_ButNoLedgerAtAll_IsAuditLedgerNotFound()
     {
         using var s = new Scratch();
+        File.WriteAllBytes(Path.Combine(s.Path, LocalLedger.LedgerFileName), Array.Empty<byte>());
         var v = AuditLog.Verify(new LocalLedger(s.Path), Ring);
         Assert.True(v.Valid);
         Assert.Equal(0, v.RecordCount);
+        Assert.Equal(EvalSigError.AuditLedgerNotFound, Assert.Throws<EvalSigException>(() => AuditLog.Verify(new LocalLedger(s.File("nothing-here")), Ring)).Error);
     }
 
     [Fact]
@@ -374,7 +387,8 @@ public class AuditLedgerTests
         using var s = new Scratch();
         var signed = AuditLog.Sign("{\"b\":2,\"a\":[1.50,\"x\"]}", Key);
         Assert.Equal("{\"a\":[1.5,\"x\"],\"b\":2}", signed.CanonicalJson);
-        Assert.True(Key.Verify(Encoding.UTF8.GetBytes(signed.CanonicalJson), signed.Hmac));
+        Assert.True(AuditLog.VerifySignature(signed, Ring));
+        Assert.False(AuditLog.VerifySignature(signed with { CanonicalJson = "{\"a\":[1.5,\"y\"],\"b\":2}" }, Ring));
         Assert.False(File.Exists(Path.Combine(s.Path, LocalLedger.LedgerFileName)));
     }
 }

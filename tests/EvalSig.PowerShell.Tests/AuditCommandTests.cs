@@ -146,9 +146,11 @@ public class AuditCommandTests
     {
         using var e = new Env();
         e.Run("1..10 | ForEach-Object { @{ score = $_ } } | Add-AuditRecord -SchemaKey halluccheck.score.v1").ShouldSucceed();
-        var ok = e.Run("Test-AuditChain; Get-AuditRecord | Test-AuditChain; Get-AuditRecord -Skip 3 | Test-AuditChain");
+        var ok = e.Run("Test-AuditChain; Get-AuditRecord | Test-AuditChain; Get-AuditRecord -Skip 3 | Test-AuditChain -Range");
         ok.ShouldSucceed();
         Assert.All(ok.Output, o => Assert.True((bool)((dynamic)o).Valid));
+        var gapped = e.Run("(Get-AuditRecord -Skip 3 | Test-AuditChain).Valid");
+        Assert.Equal("False", gapped.One().ToString()); // records 0..2 missing: never a valid whole chain without -Range
         Assert.Equal(10L, (long)((dynamic)ok.Output[0]).VerifiedCount);
         Assert.False((bool)((dynamic)ok.Output[0]).Anchored);
 
@@ -274,7 +276,7 @@ public class AuditCommandTests
             (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches | ForEach-Object CompletionText
             """);
         Assert.Equal("acme.release.v1", r.Output[0].ToString());
-        Assert.Equal("17", r.Output[1].ToString());
+        Assert.Equal("19", r.Output[1].ToString());
         Assert.Equal("11", r.Output[2].ToString());
         Assert.True(new[] { "halluccheck.score.v1", "halluccheck.secrets.v1" }.SequenceEqual(r.Output.Skip(3).Select(o => o?.ToString())), string.Join("|", r.Output.Select(o => o?.ToString() ?? "<null>")) + r.ErrorText);
         Assert.Equal("AuditPayloadInvalid,EvalSig.Commands.AddAuditRecordCommand", Assert.Single(r.ErrorIds));

@@ -125,4 +125,60 @@ public class RunStoreCommandTests
         r.ShouldSucceed();
         Assert.False(Directory.Exists(t.File("store")));
     }
+
+    [Fact]
+    public void ImportEvalRun_RefusesAFileChangedAfterItWasSaved_ByIdByPathAndFromHistory()
+    {
+        using var t = new TempDirectory();
+        var r = PowerShellHost.Run("""
+            $f = Import-RunFrame $b
+            $f | Save-EvalRun $root p
+            $h = Get-EvalHistory $root p
+            Import-RunFrame $c -RunId $f.RunId | Export-RunFrame -Path $h.Path -Format Parquet
+            Import-EvalRun $root p $f.RunId
+            $h | Import-EvalRun
+            Import-EvalRun -Path $h.Path
+            """, new() { ["b"] = Ref("tiny", "baseline.json"), ["c"] = Ref("tiny", "candidate.json"), ["root"] = t.Path });
+        Assert.Empty(r.Output);
+        Assert.Equal(3, r.ErrorIds.Count(id => id == "RunStoreCorrupt,EvalSig.Commands.ImportEvalRunCommand"));
+        Assert.Contains("content_sha256", r.ErrorText, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("{\"runs\":[{\"run_id\":\"tiny-base\",\"n_items\":3}]}")]
+    [InlineData("{\"runs\":[{\"run_id\":\"tiny-base\",\"n_items\":3,\"path\":\"../../outside.parquet\"}]}")]
+    public void AMalformedOrEscapingManifest_IsRunStoreCorrupt(string manifest)
+    {
+        using var t = new TempDirectory();
+        PowerShellHost.Run("Import-RunFrame $b | Save-EvalRun $root p", new() { ["b"] = Ref("tiny", "baseline.json"), ["root"] = t.Path }).ShouldSucceed();
+        File.WriteAllText(Path.Combine(t.Path, "p", "manifest.json"), manifest);
+        var r = PowerShellHost.Run("Get-EvalHistory $root p; Import-RunFrame $b | Save-EvalRun $root p -Force", new() { ["b"] = Ref("tiny", "baseline.json"), ["root"] = t.Path });
+        Assert.Equal(new[] { "RunStoreCorrupt,EvalSig.Commands.GetEvalHistoryCommand", "RunStoreCorrupt,EvalSig.Commands.SaveEvalRunCommand" }, r.ErrorIds);
+    }
+
+    [Fact]
+    public void SaveEvalRun_WithTheManifestLost_NeverOverwritesAStoredRun()
+    {
+        using var t = new TempDirectory();
+        var r = PowerShellHost.Run("""
+            $saved = Import-RunFrame $b | Save-EvalRun $root p -PassThru
+            $bytes = [IO.File]::ReadAllBytes($saved.Path)
+            Remove-Item (Join-Path $root 'p/manifest.json')
+            Import-RunFrame $c -RunId tiny-base | Save-EvalRun $root p
+            [Linq.Enumerable]::SequenceEqual($bytes, [IO.File]::ReadAllBytes($saved.Path))
+            (Get-EvalHistory $root p).ContentSha256 -eq $saved.ContentSha256
+            """, new() { ["b"] = Ref("tiny", "baseline.json"), ["c"] = Ref("tiny", "candidate.json"), ["root"] = t.Path });
+        Assert.Equal("RunAlreadyExists,EvalSig.Commands.SaveEvalRunCommand", Assert.Single(r.ErrorIds));
+        Assert.Equal(new[] { "True", "True" }, r.Output.Select(o => o.ToString()));
+    }
+
+    [Fact]
+    public void ARunIdEndingInANewline_IsInvalidIdentifier()
+    {
+        using var t = new TempDirectory();
+        var r = PowerShellHost.Run("Import-RunFrame $b -RunId \"legit`n\" | Save-EvalRun $root p", new() { ["b"] = Ref("tiny", "baseline.json"), ["root"] = t.Path });
+        Assert.Equal("InvalidIdentifier,EvalSig.Commands.SaveEvalRunCommand", Assert.Single(r.ErrorIds));
+        Assert.False(Directory.Exists(Path.Combine(t.Path, "p", "year=1970")) && Directory.EnumerateFiles(t.Path, "*legit*", SearchOption.AllDirectories).Any());
+    }
 }

@@ -24,7 +24,7 @@ internal static class Program
         var count = long.Parse(args[2], CultureInfo.InvariantCulture);
         var batch = int.Parse(args[3], CultureInfo.InvariantCulture);
         var writer = args[4];
-        var key = AuditKeyring.Resolve(null, null).Keys[0];
+        var key = AuditKeyring.Resolve(null, null, forSigning: true).SigningKey;
         Console.Out.Flush();
         long done = 0;
         var i = 0;

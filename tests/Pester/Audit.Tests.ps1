@@ -118,7 +118,8 @@ Describe 'Test-AuditChain' {
         $v.VerifiedCount | Should -Be 10
         $v.Anchored | Should -BeFalse
         (Get-AuditRecord | Test-AuditChain).Valid | Should -BeTrue
-        (Get-AuditRecord -Skip 3 | Test-AuditChain).Valid | Should -BeTrue
+        (Get-AuditRecord -Skip 3 | Test-AuditChain -Range).Valid | Should -BeTrue
+        (Get-AuditRecord -Skip 3 | Test-AuditChain).Valid | Should -BeFalse -Because 'records 0..2 are missing from a whole chain'
 
         $path = Join-Path $t.Ledger 'ledger.jsonl'
         $lines = Get-Content -LiteralPath $path
@@ -205,7 +206,7 @@ Describe 'Register-AuditSchema and Get-AuditSchema' {
     It 'registers, lists and completes schema keys' {
         New-TestLedger | Out-Null
         (Register-AuditSchema acme.release.v1 approver:string, ticket -Description 'Release approvals').SchemaKey | Should -Be 'acme.release.v1'
-        @(Get-AuditSchema).Count | Should -Be 17
+        @(Get-AuditSchema).Count | Should -Be 19
         @(Get-AuditSchema halluccheck.*).Count | Should -Be 11
         { @{ ticket = 'T-1' } | Add-AuditRecord -SchemaKey acme.release.v1 -ErrorAction Stop } |
             Should -Throw -ErrorId 'AuditPayloadInvalid,EvalSig.Commands.AddAuditRecordCommand'

@@ -94,3 +94,50 @@ Describe 'Get-EvalHistory' {
         (TabExpansion2 -inputScript $line -cursorColumn $line.Length).CompletionMatches.CompletionText | Should -Be 'tiny-base'
     }
 }
+
+Describe 'Run store containment and content checks' {
+    It 'refuses a stored file changed after it was saved, by id, from history and by path' {
+        $root = Join-Path $TestDrive 'store8'
+        $f = Import-RunFrame (Ref 'tiny' 'baseline.json')
+        $f | Save-EvalRun $root p
+        $h = Get-EvalHistory $root p
+        Import-RunFrame (Ref 'tiny' 'candidate.json') -RunId $f.RunId | Export-RunFrame -Path $h.Path -Format Parquet
+        foreach ($load in @({ Import-EvalRun $root p $f.RunId -ErrorAction Stop }, { $h | Import-EvalRun -ErrorAction Stop }, { Import-EvalRun -Path $h.Path -ErrorAction Stop })) {
+            $err = $null
+            try { & $load } catch { $err = $_ }
+            $err.FullyQualifiedErrorId | Should -Be 'RunStoreCorrupt,EvalSig.Commands.ImportEvalRunCommand'
+            "$err" | Should -Match 'content_sha256'
+        }
+    }
+
+    It 'calls a malformed or escaping manifest RunStoreCorrupt: <Name>' -ForEach @(
+        @{ Name = 'not JSON'; Manifest = '{' }
+        @{ Name = 'an entry without a path'; Manifest = '{"runs":[{"run_id":"tiny-base","n_items":3}]}' }
+        @{ Name = 'a path outside the root'; Manifest = '{"runs":[{"run_id":"tiny-base","n_items":3,"path":"../../outside.parquet"}]}' }
+    ) {
+        $root = Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))
+        Import-RunFrame (Ref 'tiny' 'baseline.json') | Save-EvalRun $root p
+        Set-Content -LiteralPath (Join-Path $root 'p/manifest.json') -Value $Manifest -NoNewline
+        { Get-EvalHistory $root p -ErrorAction Stop } | Should -Throw -ErrorId 'RunStoreCorrupt,EvalSig.Commands.GetEvalHistoryCommand'
+        { Import-RunFrame (Ref 'tiny' 'baseline.json') | Save-EvalRun $root p -Force -ErrorAction Stop } | Should -Throw -ErrorId 'RunStoreCorrupt,EvalSig.Commands.SaveEvalRunCommand'
+        Join-Path $TestDrive 'outside.parquet' | Should -Not -Exist
+    }
+
+    It 'never overwrites a stored run when the manifest is lost' {
+        $root = Join-Path $TestDrive 'store9'
+        $saved = Import-RunFrame (Ref 'tiny' 'baseline.json') | Save-EvalRun $root p -PassThru
+        $bytes = [IO.File]::ReadAllBytes($saved.Path)
+        Remove-Item -LiteralPath (Join-Path $root 'p/manifest.json')
+        { Import-RunFrame (Ref 'tiny' 'candidate.json') -RunId tiny-base | Save-EvalRun $root p -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RunAlreadyExists,EvalSig.Commands.SaveEvalRunCommand'
+        [IO.File]::ReadAllBytes($saved.Path) | Should -Be $bytes
+        (Get-EvalHistory $root p).ContentSha256 | Should -Be $saved.ContentSha256
+    }
+
+    It 'refuses a run id ending in a newline (InvalidIdentifier)' {
+        $root = Join-Path $TestDrive 'store10'
+        { Import-RunFrame (Ref 'tiny' 'baseline.json') -RunId "legit`n" | Save-EvalRun $root p -ErrorAction Stop } |
+            Should -Throw -ErrorId 'InvalidIdentifier,EvalSig.Commands.SaveEvalRunCommand'
+        @(Get-ChildItem -LiteralPath $TestDrive -Recurse -Filter '*legit*').Count | Should -Be 0
+    }
+}

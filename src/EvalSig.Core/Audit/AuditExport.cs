@@ -19,12 +19,15 @@ public enum AuditExportFormat
 
 /// <summary>
 /// Exports records as JSONL (the stored lines, verbatim) or CSV (record_id, chain_position,
-/// timestamp, schema_key, project_id, key_id, prev_hmac, hmac, payload_json), gzipped or not, and
-/// reads either back for verification.
+/// timestamp, schema_key, project_id, key_id, prev_hmac, hmac, payload_json, version), gzipped or
+/// not, and reads either back for verification. A JSONL line must be the canonical record, byte for
+/// byte, as in the ledger; a CSV row has no canonical bytes, so the record is rebuilt from its
+/// fields (payload_json re-canonicalized, under the same exactness rules as a new payload) and
+/// the rebuilt record is what must verify.
 /// </summary>
 public static class AuditExport
 {
-    public static readonly string[] CsvColumns = { "record_id", "chain_position", "timestamp", "schema_key", "project_id", "key_id", "prev_hmac", "hmac", "payload_json" };
+    public static readonly string[] CsvColumns = { "record_id", "chain_position", "timestamp", "schema_key", "project_id", "key_id", "prev_hmac", "hmac", "payload_json", "version" };
 
     /// <summary>Writes atomically; returns the number of records written.</summary>
     public static long Write(IEnumerable<AuditRecord> records, string path, AuditExportFormat format, bool compress, bool noClobber, CancellationToken cancel = default)
@@ -61,6 +64,11 @@ public static class AuditExport
     /// <summary>The records of an export (JSONL or CSV, gzipped or not) as stored lines.</summary>
     public static IEnumerable<LedgerLine> ReadLines(string path)
     {
+        if (Directory.Exists(path))
+        {
+            throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.ObjectNotFound, $"'{path}' is a directory, not an export file.", path);
+        }
+
         if (!File.Exists(path))
         {
             throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.ObjectNotFound, $"The export '{path}' does not exist.", path);
@@ -100,7 +108,9 @@ public static class AuditExport
             yield break;
         }
 
-        if (header.Count != CsvColumns.Length || !header.TrueForAll(h => Array.IndexOf(CsvColumns, h) == header.IndexOf(h)))
+        // Exports from before record format 2 have no version column: their records are format 1.
+        var columns = header.Count;
+        if (columns is < 9 or > 10 || !header.TrueForAll(h => Array.IndexOf(CsvColumns, h) == header.IndexOf(h)))
         {
             throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidData, $"'{path}' is neither a JSONL nor a CSV audit export (CSV columns must be: {string.Join(", ", CsvColumns)}).", path);
         }
@@ -113,13 +123,15 @@ public static class AuditExport
                 continue;
             }
 
-            yield return new LedgerLine(n++, Encoding.UTF8.GetBytes(LineFromCsv(row)));
+            yield return new LedgerLine(n++, Encoding.UTF8.GetBytes(LineFromCsv(row, columns)));
         }
     }
 
-    private static string LineFromCsv(List<string?> row)
+    private static string LineFromCsv(List<string?> row, int columns)
     {
-        if (row.Count != CsvColumns.Length || !long.TryParse(row[1], NumberStyles.Integer, CultureInfo.InvariantCulture, out var position) || row[8] is null)
+        var version = 1;
+        if (row.Count != columns || !long.TryParse(row[1], NumberStyles.None, CultureInfo.InvariantCulture, out var position) || row[8] is null
+            || (columns == 10 && !int.TryParse(row[9], NumberStyles.None, CultureInfo.InvariantCulture, out version)))
         {
             return "{}"; // not a record: verification reports it at its position
         }
@@ -129,12 +141,12 @@ public static class AuditExport
         {
             payload = Encoding.UTF8.GetString(Json.CanonicalJson.Canonicalize(row[8]!));
         }
-        catch (System.Text.Json.JsonException)
+        catch (Exception ex) when (ex is System.Text.Json.JsonException or FormatException)
         {
             return "{}";
         }
 
-        return RecordCodec.Line(position, row[7] ?? string.Empty, row[5] ?? string.Empty, payload, row[6], row[4], row[0] ?? string.Empty, row[3] ?? string.Empty, row[2] ?? string.Empty);
+        return RecordCodec.Line(position, row[7] ?? string.Empty, row[5] ?? string.Empty, payload, row[6], row[4], row[0] ?? string.Empty, row[3] ?? string.Empty, row[2] ?? string.Empty, version);
     }
 
     private static void WriteCsv(StreamWriter w, AuditRecord r)
@@ -156,6 +168,8 @@ public static class AuditExport
         CsvField.Write(w, r.Hmac);
         w.Write(',');
         CsvField.Write(w, r.PayloadJson);
+        w.Write(',');
+        w.Write(r.Version.ToString(CultureInfo.InvariantCulture));
         w.WriteLine();
     }
 

@@ -40,7 +40,7 @@ public sealed class AuditSchemaRegistry
 {
     public const string FileName = "schemas.json";
 
-    private static readonly Regex KeyPattern = new("^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9_-]+)*\\.v[0-9]+$", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
+    private static readonly Regex KeyPattern = new("^[a-z0-9][a-z0-9_-]*(\\.[a-z0-9_-]+)*\\.v[0-9]+\\z", RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
 
     public static IReadOnlyList<AuditSchema> BuiltIn { get; } = new[]
     {
@@ -59,6 +59,8 @@ public sealed class AuditSchemaRegistry
         S("spanforge.consent.v1", "SpanForge consent evidence."),
         S("evalsig.gate.v1", "A full EvalSig gate report.", ("verdict", PayloadFieldType.String), ("comparison", PayloadFieldType.Object)),
         S("evalsig.checkpoint.v1", "An EvalSig ledger checkpoint.", ("position", PayloadFieldType.Number), ("head_hmac", PayloadFieldType.String)),
+        S("evalsig.migration.v1", "Seals a ledger's format-1 records (written by Update-AuditLedger only).", ("from_version", PayloadFieldType.Number), ("legacy_records", PayloadFieldType.Number), ("legacy_head_hmac", PayloadFieldType.String)),
+        S("evalsig.key_rotation.v1", "A key rotation, signed by the new key (written by New-AuditKey -Rotate -RecordRotationIn only).", ("key_id", PayloadFieldType.String), ("retired_key_id", PayloadFieldType.String)),
         S("evalsig.article30.v1", "A GDPR Article 30(1) record of processing activities.", ("controller", PayloadFieldType.Object), ("purposes", PayloadFieldType.Array)),
     };
 

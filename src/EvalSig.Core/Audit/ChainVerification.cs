@@ -39,6 +39,9 @@ public sealed record ChainVerification
 
     public bool TornTail { get; init; }
 
+    /// <summary>Records in format 1 (MAC'd with the undivided key); valid only when a migration record seals them.</summary>
+    public long LegacyCount { get; init; }
+
     public IReadOnlyList<string> Notes { get; init; } = Array.Empty<string>();
 
     /// <summary>What was verified: the ledger directory or the export file; null for piped records.</summary>

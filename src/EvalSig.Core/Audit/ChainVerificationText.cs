@@ -61,7 +61,9 @@ public static class ChainVerificationText
                 ["duplicates"] = v.Duplicates,
                 ["anchored"] = v.Anchored,
                 ["torn_tail"] = v.TornTail,
+                ["legacy_count"] = v.LegacyCount,
                 ["reason"] = v.Reason,
+                ["notes"] = v.Notes,
             },
             indented);
     }

@@ -25,10 +25,10 @@ public interface IAuditBackend
     /// </summary>
     IReadOnlyList<AuditRecord> Append(IReadOnlyList<AuditAppend> batch, AuditKey key, CancellationToken cancel = default);
 
-    /// <summary>Records matching the query, in chain order.</summary>
+    /// <summary>Records matching the query, in chain order; only committed records (never part of an unfinished batch).</summary>
     IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancel = default);
 
-    /// <summary>Every complete stored line in storage order, for verification.</summary>
+    /// <summary>Every complete committed line in storage order, for verification (a batch still being written, or cut by a crash, is not committed).</summary>
     IEnumerable<LedgerLine> ReadLines(CancellationToken cancel = default);
 
     AuditStatus GetStatus();
@@ -37,7 +37,7 @@ public interface IAuditBackend
 /// <summary>The state of a ledger.</summary>
 public sealed record AuditStatus
 {
-    /// <summary>"ok", or "degraded" (index unusable, torn tail or interrupted batch).</summary>
+    /// <summary>"ok"; "degraded" (index unusable or rebuilt, torn tail, interrupted batch, a format-1 ledger); "missing" (no ledger at the location).</summary>
     public required string Status { get; init; }
 
     public required string Backend { get; init; }
@@ -52,6 +52,15 @@ public sealed record AuditStatus
     public string? HeadHmac { get; init; }
 
     public required bool IndexHealthy { get; init; }
+
+    /// <summary>True when the index was checked against its MACs (a key was given); false for a keyless reader.</summary>
+    public bool IndexAuthenticated { get; init; }
+
+    /// <summary>The record format of the head: 2, or 1 for a ledger that still needs Update-AuditLedger.</summary>
+    public int RecordFormat { get; init; }
+
+    /// <summary>Bytes of an interrupted batch, invisible to readers until Repair-AuditLedger removes them.</summary>
+    public long UncommittedBytes { get; init; }
 
     public required bool TornTail { get; init; }
 

@@ -1,5 +1,4 @@
 using System;
-using System.Data.Common;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
@@ -8,14 +7,16 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Files;
 using EvalSig.Core.Time;
 
 namespace EvalSig.Core.Audit;
 
 /// <summary>
 /// The embedded ledger: <c>ledger.jsonl</c> is the truth - append-only, one canonical record per
-/// line, fsync'd before an append returns; <c>index.sqlite</c> is derived. Appends from any number
-/// of processes serialize on an OS file lock; a batch is one write and one fsync.
+/// line, fsync'd (file and directory) before an append returns; <c>index.sqlite</c> is derived and
+/// authenticated. Appends from any number of processes serialize on an OS file lock; a batch is
+/// one write and one fsync, announced by an intent file so that readers never see part of it.
 /// </summary>
 public sealed class LocalLedger : IAuditBackend
 {
@@ -38,7 +39,7 @@ public sealed class LocalLedger : IAuditBackend
 
     public string LedgerPath { get; }
 
-    private string LockPath => Path.Combine(Directory, "ledger.lock");
+    internal string LockPath => Path.Combine(Directory, "ledger.lock");
 
     private string IntentPath => Path.Combine(Directory, BatchIntentFileName);
 
@@ -59,18 +60,92 @@ public sealed class LocalLedger : IAuditBackend
         return Path.GetFullPath(d);
     }
 
+    /// <summary>
+    /// Fails closed when there is no ledger to read here: the directory is missing or is a file, or
+    /// it holds no ledger.jsonl (or a directory by that name). A mistyped path must never read as
+    /// "no records".
+    /// </summary>
+    public void RequireLedger()
+    {
+        RequireUsableLocation();
+        if (!System.IO.Directory.Exists(Directory))
+        {
+            throw NotFound($"There is no ledger at '{Directory}': the directory does not exist. Check -Ledger (--ledger) or EVALSIG_AUDIT_ROOT.");
+        }
+
+        if (!File.Exists(LedgerPath))
+        {
+            throw NotFound($"The directory '{Directory}' holds no {LedgerFileName}: nothing was ever recorded there. Check -Ledger (--ledger) or EVALSIG_AUDIT_ROOT.");
+        }
+    }
+
     public IReadOnlyList<AuditRecord> Append(IReadOnlyList<AuditAppend> batch, AuditKey key, CancellationToken cancel = default)
+        => Append(batch, key, null, cancel);
+
+    /// <summary>Appends a batch all-or-nothing; with <see cref="AuditAppendOptions.UpdateIndex"/> the index is brought level afterwards.</summary>
+    public IReadOnlyList<AuditRecord> Append(IReadOnlyList<AuditAppend> batch, AuditKey key, AuditAppendOptions? options, CancellationToken cancel = default)
+    {
+        var records = AppendCore(batch, key, allowLegacyHead: false, cancel);
+        if (options?.UpdateIndex == true && records.Count > 0)
+        {
+            // After the ledger lock is released: the index takes its own lock and a committed snapshot.
+            LedgerReader.UpdateIndex(this, new AuditKeyring(new[] { key }), options.Observer, cancel);
+        }
+
+        return records;
+    }
+
+    /// <summary>The append itself; <paramref name="allowLegacyHead"/> only for the migration record.</summary>
+    internal IReadOnlyList<AuditRecord> AppendCore(IReadOnlyList<AuditAppend> batch, AuditKey key, bool allowLegacyHead, CancellationToken cancel)
     {
         ArgumentNullException.ThrowIfNull(batch);
         ArgumentNullException.ThrowIfNull(key);
+        if (key.Status == AuditKeyStatus.VerifyOnly)
+        {
+            _ = new AuditKeyring(new[] { key }).SigningKey; // throws AuditKeyRetired with the reason
+        }
+
         if (batch.Count == 0)
         {
             return Array.Empty<AuditRecord>();
         }
 
-        System.IO.Directory.CreateDirectory(Directory);
-        using var guard = LedgerLock.Acquire(LockPath, LockTimeout, cancel);
-        var (length, position, prevHmac) = HeadForAppend();
+        RequireUsableLocation();
+        var newDirectories = new List<string>();
+        for (var d = Directory; !System.IO.Directory.Exists(d); d = Path.GetDirectoryName(d)!)
+        {
+            newDirectories.Add(d);
+        }
+
+        LedgerLock guard;
+        try
+        {
+            Storage(() => FileOps.CreateDirectory(Directory), Directory, "creating the ledger directory");
+            guard = LedgerLock.Acquire(LockPath, LockTimeout, cancel);
+        }
+        catch
+        {
+            // A failed first append leaves no empty directories behind.
+            foreach (var d in newDirectories)
+            {
+                try
+                {
+                    if (System.IO.Directory.Exists(d) && !System.IO.Directory.EnumerateFileSystemEntries(d).Any())
+                    {
+                        System.IO.Directory.Delete(d);
+                    }
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    break;
+                }
+            }
+
+            throw;
+        }
+
+        using var held = guard;
+        var (length, position, prevHmac) = HeadForAppend(allowLegacyHead);
 
         // Build every record (and its line) before touching the file: all or nothing.
         var records = new AuditRecord[batch.Count];
@@ -85,112 +160,125 @@ public sealed class LocalLedger : IAuditBackend
         }
 
         var bytes = Encoding.UTF8.GetBytes(text.ToString());
-        if (batch.Count > 1)
-        {
-            // A batch is several lines: record the intent first, so a crash half-way is found and
-            // the partial batch is quarantined by Repair-AuditLedger, never taken for records.
-            WriteDurably(IntentPath, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"start\":{length},\"count\":{batch.Count}}}")));
-        }
-
+        var created = !File.Exists(LedgerPath);
+        var intent = false;
         try
         {
-            using var fs = new FileStream(LedgerPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
-            fs.Write(bytes);
-            fs.Flush(flushToDisk: true);
+            if (batch.Count > 1)
+            {
+                // A batch is several lines: record the intent durably first, so readers skip the
+                // batch until it commits and a crash half-way is quarantined whole by Repair.
+                WriteNewDurably(IntentPath, Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture, $"{{\"start\":{length},\"count\":{batch.Count}}}")));
+                intent = true;
+            }
+
+            using (var fs = FileOps.OpenAppend(LedgerPath))
+            {
+                fs.Write(bytes);
+                FileOps.Fsync(fs);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            TruncateTo(length);
-            throw new EvalSigException(EvalSigError.AuditWriteFailed, EvalSigErrorKind.WriteError, $"Appending to '{LedgerPath}' failed; nothing was recorded: {ex.Message}", LedgerPath, ex);
+            Undo(length, created, intent);
+            throw StorageFault.Classify(ex, LedgerPath, "appending to")
+                ?? new EvalSigException(EvalSigError.AuditWriteFailed, EvalSigErrorKind.WriteError, $"Appending to '{LedgerPath}' failed; nothing was recorded: {ex.Message}", LedgerPath, ex);
         }
 
         // The Merkle tree over the ledger (Transparency/), extended under the same lock.
         Transparency.LedgerTree.Extend(Directory, LedgerPath, position + 1, length, bytes);
-        if (batch.Count > 1)
+        if (intent)
         {
-            File.Delete(IntentPath);
+            try
+            {
+                FileOps.Delete(IntentPath);
+            }
+            catch (IOException)
+            {
+                // The batch is durable; an intent whose lines are all present reads as committed.
+            }
         }
 
         return records;
     }
 
-    public IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancel = default)
+    public IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancel = default) => Query(query, null, cancel);
+
+    /// <summary>
+    /// Records matching the query, in chain order, from the committed ledger (fails closed when
+    /// there is no ledger). With a keyring the index is authenticated and kept level; without, it is
+    /// read unauthenticated (the observer is told) and never written.
+    /// </summary>
+    public IEnumerable<AuditRecord> Query(AuditQuery query, AuditReadOptions? options, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(query);
         query.Validate();
-        if (!File.Exists(LedgerPath))
-        {
-            return Array.Empty<AuditRecord>();
-        }
-
-        var tail = LedgerFile.Tail(LedgerPath);
-        List<(long Offset, int Length)>? hits = null;
-        try
-        {
-            using var index = LedgerIndex.OpenCurrent(Directory, LedgerPath, tail.CompleteLength);
-            hits = index.Find(query);
-        }
-        catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
-        {
-            hits = null; // degraded: fall back to a linear scan of the truth
-        }
-
-        return hits is null ? Scan(query, cancel) : Fetch(hits, cancel);
+        RequireLedger();
+        return LedgerReader.Query(this, query, options ?? new AuditReadOptions(), cancel);
     }
 
-    public IEnumerable<LedgerLine> ReadLines(CancellationToken cancel = default)
+    public IEnumerable<LedgerLine> ReadLines(CancellationToken cancel = default) => ReadLines(TakeSnapshot(cancel), cancel);
+
+    internal IEnumerable<LedgerLine> ReadLines(LedgerSnapshot snapshot, CancellationToken cancel)
     {
-        var tail = LedgerFile.Tail(LedgerPath);
-        foreach (var line in LedgerFile.Lines(LedgerPath, 0, tail.CompleteLength))
+        foreach (var line in LedgerFile.Lines(LedgerPath, 0, snapshot.Complete))
         {
             cancel.ThrowIfCancellationRequested();
             yield return line;
         }
     }
 
-    public AuditStatus GetStatus()
+    public AuditStatus GetStatus() => GetStatus(null);
+
+    public AuditStatus GetStatus(AuditReadOptions? options, CancellationToken cancel = default)
     {
-        var (length, lastStart, complete) = LedgerFile.Tail(LedgerPath);
         var problems = new List<string>();
-        var torn = length - complete;
-        if (torn > 0)
+        if (File.Exists(Directory) || System.IO.Directory.Exists(LedgerPath) || !File.Exists(LedgerPath))
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"torn final line: {torn} bytes after the last complete record; run Repair-AuditLedger"));
-        }
-
-        if (File.Exists(IntentPath) && !IntentComplete())
-        {
-            problems.Add("a batch append was interrupted; run Repair-AuditLedger");
-        }
-
-        long count = 0;
-        var indexHealthy = true;
-        try
-        {
-            if (!File.Exists(LedgerPath))
+            problems.Add(File.Exists(Directory) ? $"'{Directory}' is a file, not a ledger directory"
+                : System.IO.Directory.Exists(LedgerPath) ? $"'{LedgerPath}' is a directory, not a ledger file"
+                : System.IO.Directory.Exists(Directory) ? $"no {LedgerFileName} in '{Directory}': nothing recorded yet" : $"the directory '{Directory}' does not exist");
+            return new AuditStatus
             {
-                throw new FileNotFoundException("no ledger yet");
-            }
+                Status = "missing",
+                Backend = Name,
+                RecordCount = 0,
+                ChainLength = 0,
+                IndexHealthy = true,
+                TornTail = false,
+                SchemaCount = System.IO.Directory.Exists(Directory) ? AuditSchemaRegistry.Load(Directory).All.Count : AuditSchemaRegistry.BuiltIn.Count,
+                LedgerPath = LedgerPath,
+                Problems = problems,
+            };
+        }
 
-            using var index = LedgerIndex.OpenCurrent(Directory, LedgerPath, complete);
-            count = index.Count();
-        }
-        catch (FileNotFoundException)
+        var snap = TakeSnapshot(cancel);
+        if (snap.Torn > 0)
         {
-            count = 0; // an empty ledger: nothing to index
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"torn final line: {snap.Torn} bytes after the last complete record; run Repair-AuditLedger"));
         }
-        catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException or InvalidOperationException or EvalSigException)
+
+        if (snap.Interrupted)
         {
-            indexHealthy = false;
-            problems.Add("index.sqlite is unusable (" + ex.Message + "); queries scan ledger.jsonl");
-            count = ReadLines().LongCount();
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"a batch append was interrupted: its {snap.Length - snap.Committed} bytes are not committed and no reader sees them; run Repair-AuditLedger"));
+        }
+
+        var (count, indexHealthy, authenticated, indexProblem) = LedgerReader.Count(this, snap, options ?? new AuditReadOptions(), cancel);
+        if (indexProblem is not null)
+        {
+            problems.Add(indexProblem);
         }
 
         LineFields head = default;
-        var hasHead = lastStart >= 0 && LineFields.TryRead(LedgerFile.ReadRange(LedgerPath, lastStart, (int)(complete - 1 - lastStart)), out head);
-        if (lastStart >= 0 && !hasHead)
+        var hasHead = snap.LastLineStart >= 0 && LineFields.TryRead(LedgerFile.ReadRange(LedgerPath, snap.LastLineStart, (int)(snap.Complete - 1 - snap.LastLineStart)), out head);
+        if (snap.LastLineStart >= 0 && !hasHead)
         {
-            problems.Add("the last complete line is not a record");
+            problems.Add("the last complete line is not a canonical record; run Test-AuditChain");
+        }
+
+        if (hasHead && head.Version == 1)
+        {
+            problems.Add("the ledger is in record format 1 (MAC'd with the undivided key): migrate it with Update-AuditLedger (evalsig audit migrate) before appending");
         }
 
         return new AuditStatus
@@ -202,8 +290,11 @@ public sealed class LocalLedger : IAuditBackend
             LastAppendAt = hasHead && IsoTime.TryParse(head.Timestamp, out var t) ? t : null,
             HeadHmac = hasHead ? head.Hmac : null,
             IndexHealthy = indexHealthy,
-            TornTail = torn > 0,
-            TornBytes = torn,
+            IndexAuthenticated = authenticated,
+            RecordFormat = hasHead ? head.Version : LineFields.CurrentVersion,
+            TornTail = snap.Torn > 0,
+            TornBytes = snap.Torn,
+            UncommittedBytes = snap.Length - snap.Committed,
             SchemaCount = AuditSchemaRegistry.Load(Directory).All.Count,
             LedgerPath = LedgerPath,
             Problems = problems,
@@ -213,14 +304,14 @@ public sealed class LocalLedger : IAuditBackend
     /// <summary>What Repair would do: the byte range to quarantine, or null when nothing is torn.</summary>
     public (long From, long Length, string Reason)? PlanRepair()
     {
-        var (length, _, complete) = LedgerFile.Tail(LedgerPath);
-        if (File.Exists(IntentPath) && !IntentComplete())
+        RequireLedger();
+        var snap = Compute();
+        if (snap.Interrupted)
         {
-            var start = ReadIntent().Start;
-            return (start, length - start, "interrupted batch append");
+            return (snap.Committed, snap.Length - snap.Committed, "interrupted batch append");
         }
 
-        return length > complete ? (complete, length - complete, "torn final line") : null;
+        return snap.Length > snap.Complete ? (snap.Complete, snap.Length - snap.Complete, "torn final line") : null;
     }
 
     /// <summary>
@@ -229,29 +320,28 @@ public sealed class LocalLedger : IAuditBackend
     /// </summary>
     public string? Repair()
     {
+        RequireLedger();
         using var guard = LedgerLock.Acquire(LockPath, LockTimeout);
         var plan = PlanRepair();
         if (plan is null)
         {
-            if (File.Exists(IntentPath))
-            {
-                File.Delete(IntentPath); // the batch was complete
-            }
-
+            Storage(() => FileOps.Delete(IntentPath), IntentPath, "removing"); // the batch was complete
             return null;
         }
 
         var (from, count, _) = plan.Value;
         var quarantine = Path.Combine(Directory, "quarantine");
-        System.IO.Directory.CreateDirectory(quarantine);
         var target = Path.Combine(quarantine, $"ledger-{DateTimeOffset.UtcNow:yyyyMMdd'T'HHmmss'Z'}-{from}.torn");
-        WriteDurably(target, LedgerFile.ReadRange(LedgerPath, from, (int)count));
-        TruncateTo(from);
-        if (File.Exists(IntentPath))
-        {
-            File.Delete(IntentPath);
-        }
-
+        Storage(
+            () =>
+            {
+                FileOps.CreateDirectory(quarantine);
+                WriteNewDurably(target, LedgerFile.ReadRange(LedgerPath, from, (int)count));
+                TruncateTo(from);
+                FileOps.Delete(IntentPath);
+            },
+            LedgerPath,
+            "repairing");
         return target;
     }
 
@@ -273,41 +363,96 @@ public sealed class LocalLedger : IAuditBackend
         return PlanRepair() is null ? LedgerFile.Tail(LedgerPath).CompleteLength : null;
     }
 
-    /// <summary>Rebuilds index.sqlite from ledger.jsonl.</summary>
-    public void RebuildIndex() => LedgerIndex.Rebuild(Directory, LedgerPath, LedgerFile.Tail(LedgerPath).CompleteLength);
-
-    /// <summary>The head (position, hmac) to continue from; refuses a torn or interrupted ledger.</summary>
-    private (long Length, long Position, string? Hmac) HeadForAppend()
+    /// <summary>Rebuilds index.sqlite from ledger.jsonl (MAC'd with the keyring's first key).</summary>
+    public void RebuildIndex(AuditKeyring keyring, IAuditObserver? observer = null, CancellationToken cancel = default)
     {
+        ArgumentNullException.ThrowIfNull(keyring);
+        RequireLedger();
+        LedgerReader.Rebuild(this, keyring, observer, cancel);
+    }
+
+    /// <summary>
+    /// What a reader may see. Taken under the ledger lock (an append holds it from its intent to
+    /// its fsync), so a batch in flight is never half-visible; a crashed batch (intent left, lines
+    /// incomplete) is excluded until repaired. When the lock cannot be taken because the directory
+    /// is read-only (an auditor's mount), no appender can be writing here: read without it.
+    /// </summary>
+    internal LedgerSnapshot TakeSnapshot(CancellationToken cancel = default)
+    {
+        if (!File.Exists(LedgerPath))
+        {
+            return new LedgerSnapshot(0, 0, 0, -1, false);
+        }
+
+        using var guard = LedgerLock.TryAcquire(LockPath, LockTimeout, cancel, out var fault);
+        if (guard is null && fault!.Error == EvalSigError.AuditLedgerBusy)
+        {
+            throw fault;
+        }
+
+        return Compute();
+    }
+
+    private LedgerSnapshot Compute()
+    {
+        var length = File.Exists(LedgerPath) ? new FileInfo(LedgerPath).Length : 0;
+        var committed = length;
+        var interrupted = false;
+        if (File.Exists(IntentPath))
+        {
+            var (start, count) = ReadIntent(length);
+            if (start < length && !IntentComplete(start, count, length))
+            {
+                committed = start;
+                interrupted = true;
+            }
+        }
+
+        var (_, lastStart, complete) = LedgerFile.Tail(LedgerPath, committed);
+        return new LedgerSnapshot(length, committed, complete, lastStart, interrupted);
+    }
+
+    /// <summary>The head (position, hmac) to continue from; refuses a torn, interrupted or unmigrated ledger.</summary>
+    private (long Length, long Position, string? Hmac) HeadForAppend(bool allowLegacyHead)
+    {
+        var snap = Compute();
+        if (snap.Interrupted)
+        {
+            throw Torn("a batch append was interrupted");
+        }
+
         if (File.Exists(IntentPath))
         {
             // Complete, or never started (nothing after its start): either way nothing to repair.
-            if (!IntentComplete() && ReadIntent().Start != LedgerFile.Tail(LedgerPath).Length)
-            {
-                throw Torn("a batch append was interrupted");
-            }
-
-            File.Delete(IntentPath);
+            Storage(() => FileOps.Delete(IntentPath), IntentPath, "removing");
         }
 
-        var (length, lastStart, complete) = LedgerFile.Tail(LedgerPath);
-        if (length > complete)
+        if (snap.Length > snap.Complete)
         {
-            throw Torn(string.Create(CultureInfo.InvariantCulture, $"the final {length - complete} bytes are a torn line"));
+            throw Torn(string.Create(CultureInfo.InvariantCulture, $"the final {snap.Length - snap.Complete} bytes are a torn line"));
         }
 
-        if (lastStart < 0)
+        if (snap.LastLineStart < 0)
         {
-            return (length, -1, null);
+            return (snap.Length, -1, null);
         }
 
-        var last = LedgerFile.ReadRange(LedgerPath, lastStart, (int)(complete - 1 - lastStart));
-        if (!LineFields.TryRead(last, out var f))
+        var last = LedgerFile.ReadRange(LedgerPath, snap.LastLineStart, (int)(snap.Complete - 1 - snap.LastLineStart));
+        if (!LineFields.TryRead(last, out var f, out var problem))
         {
-            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record, so the chain cannot continue. Run Test-AuditChain to find the damage.", LedgerPath);
+            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record ({problem}), so the chain cannot continue. Run Test-AuditChain to find the damage.", LedgerPath);
         }
 
-        return (length, f.Position, f.Hmac);
+        if (f.Version == 1 && !allowLegacyHead)
+        {
+            throw new EvalSigException(
+                EvalSigError.AuditLedgerMigrationRequired,
+                EvalSigErrorKind.InvalidData,
+                $"The ledger '{LedgerPath}' is in record format 1 (records MAC'd with the undivided audit key). New records use keys derived per purpose, and the change is made explicitly, once: run Update-AuditLedger (evalsig audit migrate), which verifies the ledger and seals its format-1 records. See docs/concepts/audit-chain.md#migration.",
+                LedgerPath);
+        }
+
+        return (snap.Length, f.Position, f.Hmac);
     }
 
     private EvalSigException Torn(string what) => new(
@@ -316,10 +461,25 @@ public sealed class LocalLedger : IAuditBackend
         $"The ledger '{LedgerPath}' ends badly ({what}), probably from a crash during an append. Nothing acknowledged is lost: run Repair-AuditLedger (it moves the torn bytes to quarantine/), then append again.",
         LedgerPath);
 
-    private bool IntentComplete()
+    private EvalSigException NotFound(string message) => new(EvalSigError.AuditLedgerNotFound, EvalSigErrorKind.ObjectNotFound, message, Directory);
+
+    private void RequireUsableLocation()
     {
-        var (start, count) = ReadIntent();
-        var (length, _, complete) = LedgerFile.Tail(LedgerPath);
+        if (File.Exists(Directory))
+        {
+            throw NotFound($"'{Directory}' is a file, not a ledger directory: give the directory that holds {LedgerFileName}{(Path.GetFileName(Directory) == LedgerFileName ? " (its parent)" : string.Empty)}.");
+        }
+
+        if (System.IO.Directory.Exists(LedgerPath))
+        {
+            throw NotFound($"'{LedgerPath}' is a directory, not a ledger file: this is not a ledger.");
+        }
+    }
+
+    /// <summary>True when the batch's lines are all present after its start.</summary>
+    private bool IntentComplete(long start, int count, long length)
+    {
+        var (_, _, complete) = LedgerFile.Tail(LedgerPath, length);
         if (length != complete || start > complete)
         {
             return false;
@@ -328,99 +488,110 @@ public sealed class LocalLedger : IAuditBackend
         return LedgerFile.Lines(LedgerPath, start, complete).Count() == count;
     }
 
-    private (long Start, int Count) ReadIntent()
+    private (long Start, int Count) ReadIntent(long length)
     {
         try
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(IntentPath));
             return (doc.RootElement.GetProperty("start").GetInt64(), doc.RootElement.GetProperty("count").GetInt32());
         }
-        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException)
+        catch (Exception ex) when (ex is JsonException or KeyNotFoundException or FormatException or InvalidOperationException or IOException)
         {
             // A torn intent file: its batch never started writing (the intent is fsync'd first).
-            return (LedgerFile.Tail(LedgerPath).Length, 0);
+            return (length, 0);
+        }
+    }
+
+    /// <summary>Puts the ledger back as it was before a failed append: no stray intent, no empty new file.</summary>
+    private void Undo(long length, bool created, bool intent)
+    {
+        try
+        {
+            if (created && length == 0)
+            {
+                FileOps.Delete(LedgerPath); // this append created it: nothing acknowledged is in it
+            }
+            else
+            {
+                TruncateTo(length);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return; // keep the intent: readers then treat the partial batch as uncommitted
+        }
+
+        if (intent)
+        {
+            try
+            {
+                FileOps.Delete(IntentPath);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // A left-over intent with nothing after its start is recognised as never started.
+            }
         }
     }
 
     private void TruncateTo(long length)
     {
-        if (!File.Exists(LedgerPath))
+        if (!File.Exists(LedgerPath) || new FileInfo(LedgerPath).Length == length)
         {
             return;
         }
 
-        using var fs = new FileStream(LedgerPath, FileMode.Open, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1);
-        fs.SetLength(length);
-        fs.Flush(flushToDisk: true);
+        using var fs = FileOps.OpenExisting(LedgerPath);
+        FileOps.SetLength(fs, length);
+        FileOps.Fsync(fs);
     }
 
-    private static void WriteDurably(string path, byte[] bytes)
-    {
-        using var fs = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1);
-        fs.Write(bytes);
-        fs.Flush(flushToDisk: true);
-    }
-
-    private IEnumerable<AuditRecord> Fetch(List<(long Offset, int Length)> hits, CancellationToken cancel)
-    {
-        if (hits.Count == 0)
-        {
-            yield break;
-        }
-
-        using var fs = new FileStream(LedgerPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        var buffer = new byte[4096];
-        foreach (var (offset, length) in hits)
-        {
-            cancel.ThrowIfCancellationRequested();
-            var bytes = length <= buffer.Length ? buffer : (buffer = new byte[length]);
-            fs.Position = offset;
-            fs.ReadExactly(bytes, 0, length);
-            yield return ParseOrThrow(bytes.AsSpan(0, length), offset);
-        }
-    }
-
-    private IEnumerable<AuditRecord> Scan(AuditQuery query, CancellationToken cancel)
-    {
-        var skipped = 0;
-        var taken = 0;
-        foreach (var line in ReadLines(cancel))
-        {
-            if (!LineFields.TryRead(line.Utf8.Span, out _))
-            {
-                continue;
-            }
-
-            var r = ParseOrThrow(line.Utf8.Span, line.Offset);
-            if (!query.Matches(r))
-            {
-                continue;
-            }
-
-            if (skipped++ < query.Skip)
-            {
-                continue;
-            }
-
-            if (query.First is { } first && taken >= first)
-            {
-                yield break;
-            }
-
-            taken++;
-            yield return r;
-        }
-    }
-
-    private AuditRecord ParseOrThrow(ReadOnlySpan<byte> bytes, long offset)
+    /// <summary>A new file, its bytes and its directory entry all on disk before this returns.</summary>
+    private static void WriteNewDurably(string path, byte[] bytes)
     {
         try
         {
-            return RecordCodec.ParseStored(bytes, Name);
+            using (var fs = FileOps.CreateNew(path))
+            {
+                fs.Write(bytes);
+                FileOps.Fsync(fs);
+            }
+
+            FileOps.SyncDirectoryOf(path);
         }
-        catch (FormatException ex)
+        catch
         {
-            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture, $"The ledger line at byte {offset} of '{LedgerPath}' is not a record: {ex.Message}. Run Test-AuditChain."), LedgerPath, ex);
+            try
+            {
+                FileOps.Delete(path);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // The original fault is the one to report.
+            }
+
+            throw;
         }
     }
+
+    /// <summary>Runs a file-system step; a full disk, read-only mount or denied permission becomes its EvalSig error.</summary>
+    private static void Storage(Action action, string path, string doing)
+    {
+        try
+        {
+            action();
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw StorageFault.Classify(ex, path, doing)
+                ?? new EvalSigException(EvalSigError.AuditWriteFailed, EvalSigErrorKind.WriteError, $"Failed while {doing} '{path}': {ex.Message}", path, ex);
+        }
+    }
+}
+
+/// <summary>What a reader of the ledger may see: the committed bytes, the complete lines in them, and what lies beyond.</summary>
+internal readonly record struct LedgerSnapshot(long Length, long Committed, long Complete, long LastLineStart, bool Interrupted)
+{
+    /// <summary>Torn bytes after the last complete line of the committed part.</summary>
+    public long Torn => Committed - Complete;
 }

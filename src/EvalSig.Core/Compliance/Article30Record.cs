@@ -120,7 +120,7 @@ public sealed record Article30Record
             throw new EvalSigException(EvalSigError.Article30Invalid, EvalSigErrorKind.InvalidArgument, "The Article 30 record is incomplete; give: " + string.Join("; ", missing.Distinct()) + ".", input);
         }
 
-        var records = ledger.Query(new AuditQuery { From = from, To = to, ProjectId = input.ProjectId }).ToList();
+        var records = ledger.Query(new AuditQuery { From = from, To = to, ProjectId = input.ProjectId }, new AuditReadOptions { Keyring = keyring }).ToList();
         var verification = AuditLog.Verify(ledger, keyring);
         var head = records.LastOrDefault();
         return new Article30Record

@@ -28,10 +28,14 @@ public sealed record EnvelopeVerification(bool Valid, string Reason, IReadOnlyLi
 /// <summary>
 /// The audit envelope (audit.json): the data (both RunFrame files by SHA-256), the exact inference
 /// (the full report with its options), the verdict with p-value, CI and MDE, a time and an
-/// immutable identity (the ledger record) - MAC'd as a whole with the audit key.
+/// immutable identity (the ledger record) - MAC'd as a whole with the key derived from the audit key
+/// for envelopes (format 2, "version":2), so no other EvalSig MAC can pass for an envelope's.
 /// </summary>
 public static class AuditEnvelopes
 {
+    /// <summary>2: MAC'd under the key derived for envelopes. Format-1 envelopes (the undivided key) are not accepted.</summary>
+    public const int EnvelopeVersion = 2;
+
     public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, LocalLedger ledger, AuditKey key, EvalRunStore? store, string? project)
     {
         ArgumentNullException.ThrowIfNull(report);
@@ -77,9 +81,10 @@ public static class AuditEnvelopes
             ["tool_version"] = EvalGate.ToolVersion,
             ["ledger"] = new OrderedStringDictionary { ["record_id"] = entry.RecordId, ["chain_position"] = entry.ChainPosition, ["hmac"] = entry.Hmac, ["location"] = ledger.Directory },
             ["key_id"] = key.KeyId,
+            ["version"] = EnvelopeVersion,
         };
         var canonical = CanonicalJson.Canonicalize(JsonValues.Serialize(body));
-        var hmac = key.Sign(canonical);
+        var hmac = key.Sign(KeyPurpose.Envelope, canonical);
         body["hmac"] = hmac;
         var bytes = Encoding.UTF8.GetBytes(JsonValues.Serialize(body, indented: true) + "\n");
         Directory.CreateDirectory(dir);
@@ -128,8 +133,11 @@ public static class AuditEnvelopes
                 body[p.Name] = p.Value.Clone();
             }
 
-            var macOk = key is not null && stored is not null && key.Verify(CanonicalJson.Canonicalize(JsonValues.Serialize(body)), stored);
-            checks.Add(new EnvelopeCheck("envelope-mac", macOk, macOk ? "the envelope is as written" : key is null ? $"signed with key {keyId}, which is not in the keyring" : "the envelope's HMAC does not verify: the envelope was edited"));
+            var version = root.TryGetProperty("version", out var ver) && ver.TryGetInt32(out var vv) ? vv : 1;
+            var macOk = version == EnvelopeVersion && key is not null && stored is not null && key.Verify(KeyPurpose.Envelope, CanonicalJson.Canonicalize(JsonValues.Serialize(body)), stored);
+            checks.Add(new EnvelopeCheck("envelope-mac", macOk, macOk ? "the envelope is as written"
+                : version != EnvelopeVersion ? $"the envelope is in format {version}, MAC'd with the undivided audit key, which a free-form signature could forge; it is no longer accepted: create a new envelope (see docs/concepts/audit-chain.md#migration)"
+                : key is null ? $"signed with key {keyId}, which is not in the keyring" : "the envelope's HMAC does not verify: the envelope was edited"));
 
             // 2. The inputs, re-hashed.
             var inputs = root.TryGetProperty("inputs", out var i) ? i : default;
@@ -155,12 +163,22 @@ public static class AuditEnvelopes
             else
             {
                 var position = l.TryGetProperty("chain_position", out var cp) && cp.TryGetInt64(out var pos) ? pos : -1;
-                var record = position < 0 ? null : theLedger.Query(new AuditQuery { Skip = (int)Math.Min(position, int.MaxValue), First = 1 }).FirstOrDefault();
+                AuditRecord? record = null;
+                string? ledgerProblem = null;
+                try
+                {
+                    record = position < 0 ? null : theLedger.Query(new AuditQuery { Skip = (int)Math.Min(position, int.MaxValue), First = 1 }, new AuditReadOptions { Keyring = keyring }).FirstOrDefault();
+                }
+                catch (EvalSigException ex)
+                {
+                    ledgerProblem = ex.Message;
+                }
+
                 var recordOk = record is not null && record.RecordId == recordId && record.Hmac == recordHmac
                     && ChainVerifier.Verify(new[] { record }, keyring, wholeChain: false).Valid;
                 checks.Add(new EnvelopeCheck("ledger-record", recordOk, recordOk
                     ? $"record {recordId} at position {position} of {theLedger.Directory} verifies"
-                    : record is null ? $"the ledger {theLedger.Directory} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)"));
+                    : ledgerProblem ?? (record is null ? $"the ledger {theLedger.Directory} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)")));
             }
 
             // 4. The decision, recomputed from the files with the recorded options.

@@ -78,6 +78,32 @@ public enum EvalSigError
     AuditTreeHeadInvalid,
     AuditProofUnavailable,
     AuditProofInvalid,
+
+    // Added later: appended so that the numeric values of the ids above never change.
+
+    /// <summary>No ledger at the given location (missing, or not a directory holding ledger.jsonl).</summary>
+    AuditLedgerNotFound,
+
+    /// <summary>A key the keyring marks verify-only (rotated out) was asked to sign.</summary>
+    AuditKeyRetired,
+
+    /// <summary>A key file that others can read or write, refused for signing.</summary>
+    AuditKeyInsecure,
+
+    /// <summary>A ledger in an older record format must be migrated explicitly before appending.</summary>
+    AuditLedgerMigrationRequired,
+
+    /// <summary>The store's manifest or a stored file is damaged, escapes the root, or does not match its recorded hash.</summary>
+    RunStoreCorrupt,
+
+    /// <summary>The disk (or quota) is full; nothing was changed.</summary>
+    StorageFull,
+
+    /// <summary>The file system is read-only.</summary>
+    StorageReadOnly,
+
+    /// <summary>The operating system denied access.</summary>
+    StorageAccessDenied,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>

@@ -11,6 +11,9 @@ namespace EvalSig.Core.Json;
 /// RFC 8785 JSON Canonicalization Scheme (JCS): object members sorted by their UTF-16 code units,
 /// no insignificant white space, strings escaped only where JSON requires (\b \t \n \f \r, other
 /// controls as \u00xx, quote and backslash), numbers as ECMAScript's Number.prototype.toString.
+/// What JCS cannot represent is refused with a FormatException, never changed silently: duplicate
+/// member names, strings with a lone UTF-16 surrogate, and numbers an IEEE double cannot hold
+/// exactly (1e999, 1e-400, 1234567890123456789 - I-JSON, RFC 7493 section 2.2).
 /// </summary>
 public static class CanonicalJson
 {
@@ -21,6 +24,7 @@ public static class CanonicalJson
         return buffer.WrittenSpan.ToArray();
     }
 
+    /// <summary>Canonical bytes of JSON text; FormatException when JCS cannot represent it, JsonException when it is not JSON.</summary>
     public static byte[] Canonicalize(string json)
     {
         using var doc = JsonDocument.Parse(json);
@@ -37,6 +41,7 @@ public static class CanonicalJson
                 foreach (var p in e.EnumerateObject())
                 {
                     members.Add(p);
+                    _ = Text(() => p.Name, "a member name");
                 }
 
                 members.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
@@ -77,10 +82,10 @@ public static class CanonicalJson
                 Raw(output, "]"u8);
                 break;
             case JsonValueKind.String:
-                WriteString(output, e.GetString()!);
+                WriteString(output, Text(e.GetString, "a string")!);
                 break;
             case JsonValueKind.Number:
-                Raw(output, Encoding.ASCII.GetBytes(FormatNumber(e.GetDouble())));
+                Raw(output, Encoding.ASCII.GetBytes(FormatNumber(ExactDouble(e.GetRawText()))));
                 break;
             case JsonValueKind.True:
                 Raw(output, "true"u8);
@@ -91,6 +96,102 @@ public static class CanonicalJson
             default:
                 Raw(output, "null"u8);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// The double a JSON number denotes, refusing what a double cannot hold (I-JSON, RFC 7493
+    /// section 2.2), instead of changing it silently: values out of range (1e999 overflows; 1e-400
+    /// underflows to 0), more than 17 significant digits (more than any double carries), and integers
+    /// beyond 2^53 that are not what their double prints (9007199254740993 would become ...992,
+    /// 1234567890123456789 ...800). Decimal fractions of up to 17 significant digits denote their nearest double, as RFC
+    /// 8785's own example "333333333.33333329" does. Keeping refused numbers as exact decimal text is
+    /// not an option: RFC 8785 defines the canonical form of a number through its double.
+    /// </summary>
+    public static double ExactDouble(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (!double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) || !double.IsFinite(d))
+        {
+            throw new FormatException($"the number {Short(text)} is outside the range of an IEEE double (I-JSON, RFC 7493): send it as a string");
+        }
+
+        if (DecimalValue(text) is not { } v)
+        {
+            throw new FormatException($"the number {Short(text)} is outside the range of an IEEE double (I-JSON, RFC 7493): send it as a string");
+        }
+
+        if (v.Digits.Length == 0)
+        {
+            return 0; // any zero, "-0" included, is 0
+        }
+
+        if (d == 0)
+        {
+            throw new FormatException($"the number {Short(text)} is too small for an IEEE double and would become 0 (I-JSON, RFC 7493): send it as a string");
+        }
+
+        if (v.Digits.Length > 17)
+        {
+            throw new FormatException($"the number {Short(text)} has {v.Digits.Length} significant digits, more than an IEEE double holds (it would become {FormatNumber(d)}; I-JSON, RFC 7493): send it as a string, or round it");
+        }
+
+        // An integer past 2^53 must be the one the double prints as (1E30 is; 9007199254740993 is not).
+        if (v.Exponent >= 0 && Math.Abs(d) >= 9007199254740992.0 && DecimalValue(d.ToString("R", CultureInfo.InvariantCulture)) != v)
+        {
+            throw new FormatException($"the integer {Short(text)} is beyond 2^53 and an IEEE double cannot hold it exactly (it would become {FormatNumber(d)}; I-JSON, RFC 7493): send it as a string");
+        }
+
+        return d;
+    }
+
+    /// <summary>A JSON number's decimal value as (negative, significant digits, exponent of the last digit); null if it cannot be read.</summary>
+    private static (bool Negative, string Digits, long Exponent)? DecimalValue(string text)
+    {
+        var s = text.AsSpan();
+        var negative = s.Length > 0 && s[0] == '-';
+        if (negative)
+        {
+            s = s[1..];
+        }
+
+        long exponent = 0;
+        var e = s.IndexOfAny('e', 'E');
+        if (e >= 0)
+        {
+            if (!long.TryParse(s[(e + 1)..], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out exponent) || Math.Abs(exponent) > 100_000)
+            {
+                return null;
+            }
+
+            s = s[..e];
+        }
+
+        var dot = s.IndexOf('.');
+        var digits = dot >= 0 ? string.Concat(s[..dot], s[(dot + 1)..]) : s.ToString();
+        if (dot >= 0)
+        {
+            exponent -= s.Length - dot - 1;
+        }
+
+        var trimmed = digits.TrimStart('0');
+        var significant = trimmed.TrimEnd('0');
+        exponent += trimmed.Length - significant.Length;
+        return significant.Length == 0 ? (false, string.Empty, 0) : (negative, significant, exponent);
+    }
+
+    private static string Short(string text) => text.Length <= 40 ? text : text[..37] + "...";
+
+    /// <summary>A string or member name; a lone surrogate (not Unicode text) is refused by name.</summary>
+    private static string? Text(Func<string?> read, string what)
+    {
+        try
+        {
+            return read();
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException($"{what} holds a lone UTF-16 surrogate (or invalid UTF-8), which is not Unicode text and has no canonical form: {ex.Message}", ex);
         }
     }
 

@@ -33,6 +33,10 @@ public sealed class AddAuditRecordCommand : AuditCmdlet
     [Parameter]
     public SwitchParameter StrictSchema { get; set; } = true;
 
+    /// <summary>Bring index.sqlite level with the ledger as part of the append, so the next query has nothing to catch up.</summary>
+    [Parameter]
+    public SwitchParameter UpdateIndex { get; set; }
+
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? KeyPath { get; set; }
@@ -68,7 +72,7 @@ public sealed class AddAuditRecordCommand : AuditCmdlet
 
         var key = ResolveSigningKey(KeyPath, Key);
         IReadOnlyList<AuditRecord>? records = null;
-        Try(() => records = AuditLog.Append(ledger, key, _entries, StrictSchema, Cancellation), terminating: true);
+        Try(() => records = AuditLog.Append(ledger, key, _entries, StrictSchema, new AuditAppendOptions { UpdateIndex = UpdateIndex, Observer = Observer }, Cancellation), terminating: true);
         foreach (var r in records!)
         {
             WriteObject(r);

@@ -11,7 +11,7 @@ using EvalSig.Core.Json;
 
 namespace EvalSig.Commands;
 
-/// <summary>What the audit cmdlets share: the ledger directory, the keyring, payload conversion.</summary>
+/// <summary>What the audit cmdlets share: the ledger directory, the keyring, an observer, payload conversion.</summary>
 public abstract class AuditCmdlet : EvalSigCmdlet
 {
     /// <summary>The ledger directory; else $env:EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit.</summary>
@@ -22,19 +22,57 @@ public abstract class AuditCmdlet : EvalSigCmdlet
     protected LocalLedger OpenLedger()
         => new(Ledger is null ? null : ResolveOutputPath(Ledger));
 
-    /// <summary>Keys from -KeyPath and -Key, then EVALSIG_AUDIT_KEY; none is AuditKeyMissing (terminating).</summary>
-    protected AuditKeyring ResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys)
+    /// <summary>
+    /// Keys from -KeyPath and -Key - or, only when neither is given, EVALSIG_AUDIT_KEY; none is
+    /// AuditKeyMissing (terminating). For signing, an exposed key file is refused (AuditKeyInsecure);
+    /// otherwise it is a warning.
+    /// </summary>
+    protected AuditKeyring ResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys, bool forSigning = false)
     {
         AuditKeyring? ring = null;
         var paths = keyPaths?.Select(ResolveOutputPath).ToList();
         var texts = keys?.Select(k => new NetworkCredential(string.Empty, k).Password).ToList();
-        Try(() => ring = AuditKeyring.Resolve(paths, texts), terminating: true);
+        Try(() => ring = AuditKeyring.Resolve(paths, texts, forSigning), terminating: true);
+        WriteKeyWarnings(ring!);
         return ring!;
     }
 
-    /// <summary>The key that signs new records: -KeyPath, else -Key, else EVALSIG_AUDIT_KEY.</summary>
+    /// <summary>As <see cref="ResolveKeyring"/> for readers that work without a key: null when none is given anywhere.</summary>
+    protected AuditKeyring? TryResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys)
+    {
+        AuditKeyring? ring = null;
+        var paths = keyPaths?.Select(ResolveOutputPath).ToList();
+        var texts = keys?.Select(k => new NetworkCredential(string.Empty, k).Password).ToList();
+        Try(() => ring = AuditKeyring.TryResolve(paths, texts), terminating: true);
+        if (ring is not null)
+        {
+            WriteKeyWarnings(ring);
+        }
+
+        return ring;
+    }
+
+    /// <summary>The key that signs new records: the active key of -KeyPath, else -Key, else EVALSIG_AUDIT_KEY. A verify-only key is AuditKeyRetired.</summary>
     protected AuditKey ResolveSigningKey(string? keyPath, SecureString? key)
-        => ResolveKeyring(keyPath is null ? null : new[] { keyPath }, key is null ? null : new[] { key }).Keys[0];
+    {
+        var ring = ResolveKeyring(keyPath is null ? null : new[] { keyPath }, key is null ? null : new[] { key }, forSigning: true);
+        AuditKey? signing = null;
+        Try(() => signing = ring.SigningKey, terminating: true);
+        return signing!;
+    }
+
+    /// <summary>Warnings and progress from Core, written on the pipeline thread.</summary>
+    private protected CmdletObserver Observer => _observer ??= new CmdletObserver(this);
+
+    private CmdletObserver? _observer;
+
+    private void WriteKeyWarnings(AuditKeyring ring)
+    {
+        foreach (var w in ring.Warnings)
+        {
+            WriteWarning(w);
+        }
+    }
 
     /// <summary>A payload object (hashtable, PSCustomObject, .NET object, GateReport) as JSON text.</summary>
     protected static string PayloadJson(object? payload)

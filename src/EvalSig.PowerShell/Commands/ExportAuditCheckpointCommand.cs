@@ -52,7 +52,7 @@ public sealed class ExportAuditCheckpointCommand : AuditCmdlet
     {
         var target = ResolveOutputPath(Path);
         var ledger = OpenLedger();
-        var ring = ResolveKeyring(KeyPath, Key);
+        var ring = ResolveKeyring(KeyPath, Key, forSigning: true);
         if (ParameterSetName == nameof(ParameterSet.Signed))
         {
             AuditSigningKey? signer = null;

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.IO;
 using System.Management.Automation;
+using System.Security;
 using EvalSig.Core.Audit;
 using EvalSig.Core.Audit.Transparency;
 using EvalSig.Core.Diagnostics;
@@ -66,6 +67,15 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
     [ValidateNotNullOrEmpty]
     public string? Checkpoint { get; set; }
 
+    /// <summary>Key files to authenticate index.sqlite for the query; without, it is read unauthenticated (with a warning). Unused for piped records.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public SecureString[]? Key { get; set; }
+
     protected override void ProcessRecord()
     {
         if (InputObject is not null)
@@ -86,7 +96,9 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         if (ParameterSetName == nameof(ParameterSet.Query))
         {
             var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
-            records = OpenLedger().Query(query, Cancellation);
+            var ledger = OpenLedger();
+            Try(ledger.RequireLedger, terminating: true);
+            records = ledger.Query(query, new AuditReadOptions { Keyring = TryResolveKeyring(KeyPath, Key), Observer = Observer }, Cancellation);
         }
 
         if (WithProofs)

@@ -1,5 +1,6 @@
 using System;
 using System.Management.Automation;
+using System.Security;
 using EvalSig.Core.Audit;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Time;
@@ -38,13 +39,23 @@ public sealed class GetAuditRecordCommand : AuditCmdlet
     [ValidateRange(0, int.MaxValue)]
     public int Skip { get; set; }
 
+    /// <summary>Key files to authenticate (and keep level) index.sqlite; without a key the index is read unauthenticated, with a warning.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string[]? KeyPath { get; set; }
+
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public SecureString[]? Key { get; set; }
+
     protected override void EndProcessing()
     {
         var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, "From"), To = ToInstant(To, "To"), First = First, Skip = Skip };
+        var options = new AuditReadOptions { Keyring = TryResolveKeyring(KeyPath, Key), Observer = Observer };
         Try(
             () =>
             {
-                foreach (var r in OpenLedger().Query(query, Cancellation))
+                foreach (var r in OpenLedger().Query(query, options, Cancellation))
                 {
                     WriteObject(r);
                 }

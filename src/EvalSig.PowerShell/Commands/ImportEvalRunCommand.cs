@@ -5,7 +5,7 @@ using EvalSig.Core.RunStore;
 
 namespace EvalSig.Commands;
 
-/// <summary>Reads a run back from the store exactly as saved; history objects pipe in by their Path.</summary>
+/// <summary>Reads a run back from the store exactly as saved, checked against its content_sha256; history objects pipe in by their Path.</summary>
 [Cmdlet(VerbsData.Import, "EvalRun", DefaultParameterSetName = nameof(ParameterSet.Id))]
 [OutputType(typeof(RunFrame))]
 public sealed class ImportEvalRunCommand : EvalSigCmdlet
@@ -37,11 +37,15 @@ public sealed class ImportEvalRunCommand : EvalSigCmdlet
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = string.Empty;
 
+    /// <summary>The SHA-256 the file's content must have (a history object's ContentSha256); without it, the store's manifest entry is used.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, ParameterSetName = nameof(ParameterSet.Path))]
+    public string? ContentSha256 { get; set; }
+
     protected override void ProcessRecord()
     {
         RunFrame? frame = null;
         var ok = ParameterSetName == nameof(ParameterSet.Path)
-            ? Try(() => frame = RunFrameFile.Read(ResolveOutputPath(Path), new RunFrameReadOptions { Format = RunFrameFormat.Parquet }, Cancellation))
+            ? Try(() => frame = EvalRunStore.ReadFile(ResolveOutputPath(Path), ContentSha256, Cancellation))
             : Try(() => frame = new EvalRunStore(ResolveOutputPath(Root)).Load(Project, RunId, Cancellation));
         if (ok)
         {

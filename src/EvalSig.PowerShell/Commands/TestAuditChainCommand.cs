@@ -10,9 +10,11 @@ using EvalSig.Core.Diagnostics;
 namespace EvalSig.Commands;
 
 /// <summary>
-/// Verifies a ledger, an export or piped records: with the HMAC key, every MAC, position and link;
-/// with -PublicKey and signed heads (no HMAC key), the heads' signatures, that each extends the one
-/// before, that the ledger still holds them, and that records are included.
+/// Verifies a ledger, an export or piped records: with the HMAC key, canonical lines, every MAC,
+/// position and link, and a checkpoint whatever the input (fail closed: no ledger or export at the
+/// path is an error, and anything but the whole chain from position 0 is invalid unless -Range
+/// accepts a range); with -PublicKey and signed heads (no HMAC key), the heads' signatures, that each
+/// extends the one before, that the ledger still holds them, and that records are included.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Test, "AuditChain", DefaultParameterSetName = nameof(ParameterSet.Ledger))]
 [OutputType(typeof(ChainVerification), ParameterSetName = new[] { nameof(ParameterSet.Ledger), nameof(ParameterSet.Path), nameof(ParameterSet.Records) })]
@@ -42,8 +44,13 @@ public sealed class TestAuditChainCommand : AuditCmdlet
     [ValidateNotNullOrEmpty]
     public string? Path { get; set; }
 
+    /// <summary>The export or piped records are a contiguous range on purpose (not the whole chain from position 0): verify them as such.</summary>
+    [Parameter(ParameterSetName = nameof(ParameterSet.Path))]
+    [Parameter(ParameterSetName = nameof(ParameterSet.Records))]
+    public SwitchParameter Range { get; set; }
+
     /// <summary>
-    /// A checkpoint kept outside the ledger: with the HMAC key, one from Export-AuditCheckpoint; with
+    /// A checkpoint kept outside the ledger: with the HMAC key, one from Export-AuditCheckpoint, always checked; with
     /// -PublicKey, signed tree heads, oldest first.
     /// </summary>
     /// <remarks>Not mandatory in any set: a mandatory parameter shared by the -PublicKey sets makes PowerShell unable to pick the default set.</remarks>
@@ -113,14 +120,15 @@ public sealed class TestAuditChainCommand : AuditCmdlet
         switch (ParameterSetName)
         {
             case nameof(ParameterSet.Records):
-                Try(() => result = ChainVerifier.Verify(_records, ring, wholeChain: _records.Count > 0 && _records[0].ChainPosition == 0, Cancellation), terminating: true);
+                Try(() => result = ChainVerifier.Verify(_records, ring, wholeChain: !Range, checkpoint, Cancellation), terminating: true);
                 break;
             case nameof(ParameterSet.Path):
-                Try(() => result = AuditLog.VerifyExport(ResolveOutputPath(Path!), ring, checkpoint, Cancellation), terminating: true);
+                Try(() => result = AuditLog.VerifyExport(ResolveOutputPath(Path!), ring, checkpoint, Range, Cancellation), terminating: true);
                 break;
             default:
                 var ledger = OpenLedger();
-                var length = System.IO.File.Exists(ledger.LedgerPath) ? new System.IO.FileInfo(ledger.LedgerPath).Length : 0;
+                Try(ledger.RequireLedger, terminating: true);
+                var length = new System.IO.FileInfo(ledger.LedgerPath).Length;
                 var activity = "Test-AuditChain " + ledger.LedgerPath;
                 Try(() => result = RunWithProgress(activity, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c), pipeline.Status(activity)), terminating: true);
                 break;
