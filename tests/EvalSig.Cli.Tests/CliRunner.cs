@@ -81,11 +81,9 @@ internal static class Cli
 
     public static CliResult Run(params string[] args) => RunWith(new Dictionary<string, string?>(), args);
 
-    /// <summary>Runs evalsig with these environment variables set (a null value removes one).</summary>
-    public static CliResult RunWith(IDictionary<string, string?>? environment, params string[] args) => RunIn(null, (IReadOnlyDictionary<string, string?>?)(environment is null ? null : new Dictionary<string, string?>(environment)), args);
 
-    /// <summary>Runs evalsig with the CI variables cleared, then <paramref name="environment"/> set.</summary>
-    public static CliResult RunWith(IReadOnlyDictionary<string, string?> environment, params string[] args) => RunIn(null, environment, args);
+    /// <summary>Runs evalsig with the CI variables and EVALSIG_AUDIT_KEY cleared, then <paramref name="environment"/> set (a null value removes one).</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string?>? environment, params string[] args) => RunIn(null, environment, args);
 
     /// <summary>As <see cref="RunWith"/>, in <paramref name="workingDirectory"/> (default: the test's).</summary>
     public static CliResult RunIn(string? workingDirectory, IReadOnlyDictionary<string, string?>? environment, params string[] args)

@@ -335,6 +335,7 @@ public class StorageFaultTests
             }
 
             var content = name == LocalLedger.LedgerFileName ? LedgerShape(f)
+                : name == EvalSig.Core.Audit.Transparency.MerkleTreeStore.FileName ? TreeShape(f)
                 : name == "checkpoint.json" ? AuditCheckpoint.Load(f) is var cp ? $"{cp.Position}:{cp.HeadHmac}" : string.Empty
                 : name == EvalRunStore.ManifestFileName ? ManifestShape(f)
                 : name.Contains(".parquet", StringComparison.Ordinal) ? RunFrameFile.Read(f, new RunFrameReadOptions { Format = RunFrameFormat.Parquet }).Scores[0].ToString("R", System.Globalization.CultureInfo.InvariantCulture)
@@ -347,6 +348,26 @@ public class StorageFaultTests
 
     /// <summary>A ledger's records by position and payload (their time and MACs differ run to run).</summary>
     private static string LedgerShape(string path) => string.Join("|", File.ReadAllLines(path).Select(l => RecordCodec.Parse(l, "x")).Select(r => $"{r.ChainPosition}:{r.PayloadJson}"));
+
+    /// <summary>
+    /// The Merkle tree by its leaf count and whether it is exactly the tree of the ledger beside it
+    /// (its hashes cover the records' times and MACs, which differ run to run).
+    /// </summary>
+    private static string TreeShape(string path)
+    {
+        var ledger = Path.Combine(Path.GetDirectoryName(path)!, LocalLedger.LedgerFileName);
+        var fresh = Path.Combine(Path.GetTempPath(), "evalsig-tree-" + Guid.NewGuid().ToString("N"));
+        try
+        {
+            EvalSig.Core.Audit.Transparency.LedgerTree.Build(fresh, ledger, File.Exists(ledger) ? new FileInfo(ledger).Length : 0);
+            var same = File.ReadAllBytes(fresh).AsSpan().SequenceEqual(File.ReadAllBytes(path));
+            return $"{EvalSig.Core.Audit.Transparency.MerkleTreeStore.SizeFromLength(new FileInfo(path).Length)} leaves, {(same ? "the ledger's tree" : "NOT the ledger's tree")}";
+        }
+        finally
+        {
+            File.Delete(fresh);
+        }
+    }
 
     private static string ManifestShape(string path)
     {
