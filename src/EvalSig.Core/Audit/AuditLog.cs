@@ -16,17 +16,17 @@ public sealed record AuditEntry(string SchemaKey, string? ProjectId, string Payl
 public sealed record SignedRecord(string Hmac, DateTimeOffset SignedAt, string KeyId, string CanonicalJson);
 
 /// <summary>The audit trail's entry points, shared by the cmdlets and the CLI.</summary>
-public static class AuditLog
+public static partial class AuditLog
 {
     /// <summary>
     /// Validates every entry against the ledger's schemas, then appends them as one batch (one
     /// fsync); a bad entry means nothing of the batch is written.
     /// </summary>
-    public static IReadOnlyList<AuditRecord> Append(LocalLedger ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, CancellationToken cancel = default)
+    public static IReadOnlyList<AuditRecord> Append(IAuditBackend ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(entries);
-        var schemas = AuditSchemaRegistry.Load(ledger.Directory);
+        var schemas = AuditSchemaRegistry.Load(ledger);
         var batch = new List<AuditAppend>(entries.Count);
         foreach (var e in entries)
         {
@@ -37,11 +37,19 @@ public static class AuditLog
     }
 
     /// <summary>Verifies a whole ledger, anchored by a checkpoint when one is given.</summary>
-    public static ChainVerification Verify(LocalLedger ledger, AuditKeyring keyring, AuditCheckpoint? checkpoint = null, IProgress<long>? progress = null, CancellationToken cancel = default)
+    public static ChainVerification Verify(IAuditBackend ledger, AuditKeyring keyring, AuditCheckpoint? checkpoint = null, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        var status = LedgerFile.Tail(ledger.LedgerPath);
-        return ChainVerifier.Verify(ledger.ReadLines(cancel), keyring, wholeChain: true, checkpoint, status.Length > status.CompleteLength, progress, cancel);
+        switch (ledger)
+        {
+            case ObjectLedger o:
+                return o.Verify(keyring, checkpoint, progress, cancel);
+            case LocalLedger local:
+                var status = LedgerFile.Tail(local.LedgerPath);
+                return ChainVerifier.Verify(local.ReadLines(cancel), keyring, wholeChain: true, checkpoint, status.Length > status.CompleteLength, progress, cancel);
+            default:
+                return ChainVerifier.Verify(ledger.ReadLines(cancel), keyring, wholeChain: true, checkpoint, tornTail: false, progress, cancel);
+        }
     }
 
     /// <summary>Verifies an export (JSONL or CSV, gzipped or not).</summary>
@@ -53,7 +61,7 @@ public static class AuditLog
     }
 
     /// <summary>A checkpoint of the ledger's current head, signed with the key.</summary>
-    public static AuditCheckpoint Checkpoint(LocalLedger ledger, AuditKeyring keyring, CancellationToken cancel = default)
+    public static AuditCheckpoint Checkpoint(IAuditBackend ledger, AuditKeyring keyring, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -66,7 +74,7 @@ public static class AuditLog
                 Diagnostics.EvalSigError.AuditCheckpointInvalid,
                 Diagnostics.EvalSigErrorKind.InvalidData,
                 v.HeadPosition is null ? "The ledger is empty: there is no head to checkpoint." : "The ledger does not verify, so its head cannot be checkpointed: " + v.Reason,
-                ledger.LedgerPath);
+                ledger.Location);
         }
 
         return AuditCheckpoint.Create(keyring.Keys[0], v.HeadPosition.Value, v.HeadHmac!, v.RecordCount);

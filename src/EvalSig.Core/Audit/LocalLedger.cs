@@ -204,6 +204,7 @@ public sealed class LocalLedger : IAuditBackend
             TornBytes = torn,
             SchemaCount = AuditSchemaRegistry.Load(Directory).All.Count,
             LedgerPath = LedgerPath,
+            Location = Directory,
             Problems = problems,
         };
     }

@@ -53,6 +53,15 @@ public enum EvalSigError
     Article30Invalid,
     EnvelopeInvalid,
     EnvelopeInputMismatch,
+
+    // Object storage (the audit ledger and the run store on Azure Blob or S3-compatible services)
+    StorageLocationInvalid,
+    StorageUnreachable,
+    StorageAccessDenied,
+    StorageContainerNotFound,
+    StorageRequestFailed,
+    StorageUnsafe,
+    StorageRetentionUnsupported,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>
@@ -66,4 +75,10 @@ public enum EvalSigErrorKind
     ReadError,
     InvalidOperation,
     NotSpecified,
+
+    /// <summary>A service did not answer (unreachable, timed out).</summary>
+    ConnectionError,
+
+    /// <summary>A service refused the credentials, or none were found.</summary>
+    PermissionDenied,
 }

@@ -103,6 +103,8 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         EvalSigErrorKind.WriteError => ErrorCategory.WriteError,
         EvalSigErrorKind.ReadError => ErrorCategory.ReadError,
         EvalSigErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        EvalSigErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        EvalSigErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 

@@ -1,0 +1,470 @@
+using System;
+using System.Collections.Generic;
+using System.Data.Common;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using System.Threading;
+using EvalSig.Bridge.Cloud;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Files;
+using EvalSig.Core.ObjectStorage;
+using EvalSig.Core.Time;
+
+namespace EvalSig.Core.Audit;
+
+/// <summary>
+/// The audit ledger in object storage (Azure Blob, S3, GCS, R2): the objects under
+/// <c>{prefix}/chain/</c> are the truth - one object per append, named by the first chain position it
+/// holds and created only if no object has that name (<c>If-None-Match: *</c>). A writer that loses the
+/// race reads the new head, links its records to it, MACs them again and retries, so any number of
+/// processes on any machines append without a lock server and the chain cannot fork: every position's
+/// object has exactly one creator. The service must really refuse a second create; this is probed before
+/// the first append, and multi-writer mode is refused where it does not. An append returns only after
+/// the service acknowledged the object. Queries use a local SQLite cache (<see cref="ObjectLedgerIndex"/>);
+/// verification reads the objects.
+/// </summary>
+public sealed class ObjectLedger : IAuditBackend, IDisposable
+{
+    public const string WritersEnvironmentVariable = "EVALSIG_AUDIT_WRITERS";
+    private const int ReadParallelism = 16;
+    private static readonly TimeSpan AppendDeadline = TimeSpan.FromMinutes(3);
+
+    private readonly ObjectStoreClient _client;
+    private readonly string _chainPrefix;
+    private readonly object _gate = new();
+    private SegmentHead? _head;
+    private bool? _retentionChecked;
+
+    private ObjectLedger(ObjectStoreClient client, AuditWriterMode writers, AuditRetention? retention, string cacheDirectory)
+    {
+        _client = client;
+        _chainPrefix = ChainSegments.Prefix(client.Location.KeyRoot);
+        Writers = writers;
+        Retention = retention;
+        CacheDirectory = cacheDirectory;
+    }
+
+    /// <summary>"azure-blob", "s3", "gcs" or "r2".</summary>
+    public string Name => StoreLocation.BackendName;
+
+    /// <summary>az://container/prefix (no settings, no credentials).</summary>
+    public string Location => StoreLocation.ToString();
+
+    public ObjectStoreLocation StoreLocation => _client.Location;
+
+    /// <summary>The service endpoint, without credentials.</summary>
+    public string Endpoint => _client.Endpoint;
+
+    public AuditWriterMode Writers { get; }
+
+    public AuditRetention? Retention { get; }
+
+    /// <summary>The folder of the local query cache (index.sqlite).</summary>
+    public string CacheDirectory { get; }
+
+    /// <summary>
+    /// Connects to the location. Writers: options, else the location's ?writers=, else
+    /// EVALSIG_AUDIT_WRITERS, else MultiWriter. Retention: options, else EVALSIG_AUDIT_RETENTION, else none.
+    /// </summary>
+    public static ObjectLedger Open(ObjectStoreLocation location, AuditBackendOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(location);
+        var writers = options?.Writers
+            ?? (location.Option("writers") ?? Environment.GetEnvironmentVariable(WritersEnvironmentVariable)) switch
+            {
+                null or "" or "multiple" => AuditWriterMode.MultiWriter,
+                "single" => AuditWriterMode.SingleWriter,
+                var other => throw new EvalSigException(EvalSigError.StorageLocationInvalid, EvalSigErrorKind.InvalidArgument, $"'{other}' is not a writer mode ({WritersEnvironmentVariable}): use single or multiple.", other),
+            };
+        var retention = options?.Retention ?? (Environment.GetEnvironmentVariable(AuditRetention.EnvironmentVariable) is { Length: > 0 } r ? AuditRetention.Parse(r) : null);
+        var cache = UserCacheDirectory.For("ledgers", location.Identity, options?.CacheDirectory);
+        return new ObjectLedger(ObjectStoreClient.Connect(location), writers, retention, cache);
+    }
+
+    public static ObjectLedger Open(string location, AuditBackendOptions? options = null) => Open(ObjectStoreLocation.Parse(location), options);
+
+    public IReadOnlyList<AuditRecord> Append(IReadOnlyList<AuditAppend> batch, AuditKey key, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        ArgumentNullException.ThrowIfNull(key);
+        if (batch.Count == 0)
+        {
+            return Array.Empty<AuditRecord>();
+        }
+
+        var conditional = EnsureWritable(cancel);
+        lock (_gate)
+        {
+            var head = _head ?? FindHead(ObjectLedgerIndex.NewestSegmentHint(CacheDirectory), null, cancel);
+            var deadline = DateTime.UtcNow + AppendDeadline;
+            for (var attempt = 0; ; attempt++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var first = head.Next;
+                var now = DateTimeOffset.UtcNow;
+                var records = new AuditRecord[batch.Count];
+                var text = new StringBuilder(batch.Count * 320);
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var a = batch[i];
+                    records[i] = RecordCodec.Create(key, first + i, i == 0 ? head.LastHmac : records[i - 1].Hmac, a.SchemaKey, a.ProjectId, a.PayloadCanonical, now, Name);
+                    text.Append(records[i].Line).Append('\n');
+                }
+
+                var bytes = Encoding.UTF8.GetBytes(text.ToString());
+                var name = ChainSegments.Name(StoreLocation.KeyRoot, first);
+                var retention = Retention is null ? null : new ObjectRetention(Retention.Mode.ToString().ToLowerInvariant(), now + Retention.Period);
+
+                // Without an enforced If-None-Match (single-writer mode only) a look first keeps a
+                // stale head from overwriting a segment; with it, the service alone decides.
+                var created = (conditional || _client.Head(name, cancel) is null) && _client.TryCreate(name, bytes, retention, cancel);
+                if (created)
+                {
+                    _head = new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac);
+                    return records;
+                }
+
+                // The position is taken. By us, when a retried request's first answer was lost?
+                var existing = _client.Read(name, cancel);
+                if (existing is not null && existing.Bytes.AsSpan().SequenceEqual(bytes))
+                {
+                    _head = new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac);
+                    return records;
+                }
+
+                if (DateTime.UtcNow > deadline)
+                {
+                    throw new EvalSigException(
+                        EvalSigError.AuditLedgerBusy,
+                        EvalSigErrorKind.InvalidOperation,
+                        string.Create(CultureInfo.InvariantCulture, $"Other writers took every position this append tried for {AppendDeadline.TotalMinutes:0} minutes ({attempt + 1} attempts) at '{Location}'. Nothing was recorded; try again."),
+                        Location);
+                }
+
+                // Lost the race: continue from the winner's segment (or whatever came after it).
+                head = existing is null ? FindHead(head.Name, head, cancel) : FindHead(name, HeadOf(name, existing.Bytes), cancel);
+                Thread.Sleep(Random.Shared.Next(0, Math.Min(40, 2 << Math.Min(attempt, 5))));
+            }
+        }
+    }
+
+    public IEnumerable<AuditRecord> Query(AuditQuery query, CancellationToken cancel = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        query.Validate();
+        List<string>? lines = null;
+        try
+        {
+            using var index = ObjectLedgerIndex.OpenCurrent(CacheDirectory, _client, _chainPrefix, cancel);
+            lines = index.Find(query);
+        }
+        catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException || (ex is EvalSigException e && e.Error == EvalSigError.AuditLedgerBusy))
+        {
+            lines = null; // the cache is unusable: read the objects themselves
+        }
+
+        return lines is null ? Scan(query, cancel) : lines.Select(l => Parse(Encoding.UTF8.GetBytes(l)));
+    }
+
+    /// <summary>Every line of every segment, in name order (which is chain order), read from the objects.</summary>
+    public IEnumerable<LedgerLine> ReadLines(CancellationToken cancel = default) => ReadLines(null, cancel);
+
+    public AuditStatus GetStatus()
+    {
+        var problems = new List<string>();
+        SegmentHead? head = null;
+        long count = 0;
+        var indexHealthy = true;
+        bool? conditional = null;
+        RetentionSupport? retention = null;
+        var schemas = AuditSchemaRegistry.BuiltIn.Count;
+        try
+        {
+            head = FindHead(ObjectLedgerIndex.NewestSegmentHint(CacheDirectory), null, default);
+            conditional = _client.EnforcesConditionalCreate(default);
+            retention = _client.RetentionSupport(default);
+            schemas = LoadSchemas().All.Count;
+            try
+            {
+                using var index = ObjectLedgerIndex.OpenCurrent(CacheDirectory, _client, _chainPrefix, default);
+                count = index.Count();
+            }
+            catch (Exception ex) when (ex is DbException or IOException or UnauthorizedAccessException)
+            {
+                indexHealthy = false;
+                problems.Add($"the local cache in '{CacheDirectory}' is unusable ({ex.Message}); queries read the objects");
+                count = ReadLines().LongCount();
+            }
+        }
+        catch (EvalSigException ex) when (ex.Error is EvalSigError.StorageUnreachable or EvalSigError.StorageAccessDenied or EvalSigError.StorageContainerNotFound or EvalSigError.StorageRequestFailed or EvalSigError.AuditLedgerCorrupt)
+        {
+            problems.Add(ex.Message);
+        }
+
+        if (conditional == false && Writers == AuditWriterMode.MultiWriter)
+        {
+            problems.Add("the service does not refuse a second create of an object name (If-None-Match: *): appends are refused in multi-writer mode (single-writer mode: ?writers=single)");
+        }
+
+        if (Retention is not null && retention is { PerObjectRetention: false })
+        {
+            problems.Add($"write-once retention {Retention} is asked for, but the container or bucket cannot hold it ({retention.Description}): appends are refused");
+        }
+
+        return new AuditStatus
+        {
+            Status = problems.Count == 0 ? "ok" : "degraded",
+            Backend = Name,
+            RecordCount = count,
+            ChainLength = head?.Next ?? 0,
+            HeadHmac = head?.LastHmac,
+            IndexHealthy = indexHealthy,
+            TornTail = false,
+            SchemaCount = schemas,
+            LedgerPath = Location,
+            Location = Location,
+            Container = StoreLocation.Container,
+            Endpoint = Endpoint,
+            ConditionalWrites = conditional,
+            WriterMode = Writers == AuditWriterMode.SingleWriter ? "single" : "multiple",
+            RetentionEnforced = retention is null ? null : retention.PerObjectRetention || retention.DefaultRetention,
+            Retention = retention?.Description,
+            Problems = problems,
+        };
+    }
+
+    /// <summary>Deletes the local query cache and builds it again from the objects.</summary>
+    public void RebuildIndex(CancellationToken cancel = default) => ObjectLedgerIndex.Rebuild(CacheDirectory, _client, _chainPrefix, cancel);
+
+    /// <summary>The total size of the ledger's objects, for progress.</summary>
+    public long StoredBytes(CancellationToken cancel = default) => _client.List(_chainPrefix, null, cancel).Sum(o => o.Size);
+
+    public void Dispose() => _client.Dispose();
+
+    /// <summary>Verifies the chain from the objects (never the cache), and that each object is where its name says.</summary>
+    internal ChainVerification Verify(AuditKeyring keyring, AuditCheckpoint? checkpoint, IProgress<long>? progress, CancellationToken cancel)
+    {
+        var layout = new List<string>();
+        var v = ChainVerifier.Verify(ReadLines(layout, cancel), keyring, wholeChain: true, checkpoint, tornTail: false, progress, cancel);
+        if (layout.Count == 0)
+        {
+            return v;
+        }
+
+        return v with
+        {
+            Valid = false,
+            Reason = "the ledger's objects are not as the protocol writes them: " + layout[0] + (v.Valid ? string.Empty : "; " + v.Reason),
+            Notes = v.Notes.Concat(layout).ToList(),
+        };
+    }
+
+    /// <summary>Custom schema keys of this ledger: the object {prefix}/schemas.json.</summary>
+    internal AuditSchemaRegistry LoadSchemas(CancellationToken cancel = default)
+    {
+        var content = _client.Read(SchemasName, cancel);
+        return content is null ? AuditSchemaRegistry.FromJson(null, Location) : AuditSchemaRegistry.FromJson(content.Bytes, StoreLocation.ObjectUri(SchemasName));
+    }
+
+    /// <summary>Adds or replaces a custom schema in {prefix}/schemas.json with a conditional write, so concurrent registrations never lose one.</summary>
+    internal AuditSchema RegisterSchema(AuditSchema schema, CancellationToken cancel = default)
+    {
+        for (var attempt = 0; attempt < 50; attempt++)
+        {
+            var content = _client.Read(SchemasName, cancel);
+            var current = AuditSchemaRegistry.FromJson(content?.Bytes, Location).All.Where(s => !s.BuiltIn && s.SchemaKey != schema.SchemaKey).ToList();
+            current.Add(schema);
+            var bytes = AuditSchemaRegistry.ToJson(current);
+            var written = content is null
+                ? _client.TryCreate(SchemasName, bytes, null, cancel)
+                : _client.EnforcesConditionalReplace(cancel) || Writers == AuditWriterMode.SingleWriter
+                    ? _client.TryReplace(SchemasName, bytes, content.ETag, cancel) is not null
+                    : throw Unsafe("replace schemas.json only if unchanged (If-Match)");
+            if (written)
+            {
+                return schema;
+            }
+
+            Thread.Sleep(Random.Shared.Next(1, 20));
+        }
+
+        throw new EvalSigException(EvalSigError.AuditLedgerBusy, EvalSigErrorKind.InvalidOperation, $"schemas.json at '{Location}' kept changing under this registration; try again.", Location);
+    }
+
+    private string SchemasName => StoreLocation.KeyRoot + AuditSchemaRegistry.FileName;
+
+    internal IEnumerable<LedgerLine> ReadLines(List<string>? layout, CancellationToken cancel)
+    {
+        var names = new List<(string Name, long First)>();
+        foreach (var o in _client.List(_chainPrefix, null, cancel))
+        {
+            if (ChainSegments.TryParse(o.Name, _chainPrefix, out var first))
+            {
+                names.Add((o.Name, first));
+            }
+            else
+            {
+                layout?.Add($"'{o.Name}' is under {ChainSegments.Folder} but is not named like a segment");
+            }
+        }
+
+        long offset = 0;
+        var i = 0;
+        foreach (var content in _client.ReadMany(names.Select(n => n.Name), ReadParallelism, cancel))
+        {
+            var (name, first) = names[i++];
+            if (content is null)
+            {
+                layout?.Add($"'{name}' was listed, then was gone");
+                continue;
+            }
+
+            if (content.Bytes.Length == 0 || content.Bytes[^1] != (byte)'\n')
+            {
+                layout?.Add($"'{name}' does not end with a newline");
+            }
+
+            var isFirst = true;
+            foreach (var line in ChainSegments.Lines(content.Bytes))
+            {
+                if (isFirst)
+                {
+                    isFirst = false;
+                    if (LineFields.TryRead(line.Span, out var f) && f.Position != first)
+                    {
+                        layout?.Add(string.Create(CultureInfo.InvariantCulture, $"'{name}' is named for position {first} but holds position {f.Position} first (renamed or moved)"));
+                    }
+                }
+
+                yield return new LedgerLine(offset, line);
+                offset += line.Length + 1;
+            }
+        }
+    }
+
+    /// <summary>Checks once that this ledger may be appended to; true when the service enforces If-None-Match.</summary>
+    private bool EnsureWritable(CancellationToken cancel)
+    {
+        var conditional = _client.EnforcesConditionalCreate(cancel);
+        if (!conditional && Writers == AuditWriterMode.MultiWriter)
+        {
+            throw Unsafe("refuse a second create of the same object name (If-None-Match: *)");
+        }
+
+        if (Retention is not null && _retentionChecked != true)
+        {
+            var support = _client.RetentionSupport(cancel);
+            if (!support.PerObjectRetention)
+            {
+                throw new EvalSigException(
+                    EvalSigError.StorageRetentionUnsupported,
+                    EvalSigErrorKind.InvalidOperation,
+                    $"Write-once retention ({Retention}) was asked for, but '{Location}' cannot hold it: {support.Description}. Nothing was written. Use a bucket created with Object Lock, or an Azure container with version-level immutability, or append without retention.",
+                    Location);
+            }
+
+            _retentionChecked = true;
+        }
+
+        return conditional;
+    }
+
+    private EvalSigException Unsafe(string what) => new(
+        EvalSigError.StorageUnsafe,
+        EvalSigErrorKind.InvalidOperation,
+        $"The service behind '{Location}' ({Endpoint}) does not {what}: a probe object was created twice. Several writers could then fork the chain, so EvalSig refuses multi-writer mode here and wrote nothing. Use a service with conditional writes (Azure Blob, AWS S3, Cloudflare R2, MinIO, Google Cloud Storage), or, only if exactly one process ever appends, open the ledger in single-writer mode ({Location}?writers=single, or {WritersEnvironmentVariable}=single).",
+        Location);
+
+    /// <summary>
+    /// The head after <paramref name="startAfter"/>: the newest segment listed after it, read from the
+    /// service; <paramref name="known"/> (or the object itself) when nothing follows.
+    /// </summary>
+    private SegmentHead FindHead(string? startAfter, SegmentHead? known, CancellationToken cancel)
+    {
+        string? newest = null;
+        foreach (var o in _client.List(_chainPrefix, startAfter, cancel))
+        {
+            if (ChainSegments.TryParse(o.Name, _chainPrefix, out _))
+            {
+                newest = o.Name;
+            }
+        }
+
+        if (newest is null)
+        {
+            if (known is not null)
+            {
+                return known;
+            }
+
+            if (startAfter is null)
+            {
+                return SegmentHead.Empty;
+            }
+
+            var hinted = _client.Read(startAfter, cancel);
+            return hinted is null ? FindHead(null, null, cancel) : HeadOf(startAfter, hinted.Bytes);
+        }
+
+        var content = _client.Read(newest, cancel);
+        return content is null ? FindHead(null, null, cancel) : HeadOf(newest, content.Bytes);
+    }
+
+    /// <summary>The head a segment makes: its last record. A segment that does not parse stops appends.</summary>
+    private SegmentHead HeadOf(string name, byte[] bytes)
+    {
+        ChainSegments.TryParse(name, _chainPrefix, out var first);
+        var lines = ChainSegments.Lines(bytes).ToList();
+        if (lines.Count == 0 || !LineFields.TryRead(lines[0].Span, out var f0) || f0.Position != first || !LineFields.TryRead(lines[^1].Span, out var last))
+        {
+            throw new EvalSigException(
+                EvalSigError.AuditLedgerCorrupt,
+                EvalSigErrorKind.InvalidData,
+                $"The newest ledger object '{StoreLocation.ObjectUri(name)}' is not a segment of records starting at its position, so the chain cannot continue. Run Test-AuditChain to find the damage.",
+                Location);
+        }
+
+        return new SegmentHead(name, first, last.Position, last.Hmac);
+    }
+
+    private IEnumerable<AuditRecord> Scan(AuditQuery query, CancellationToken cancel)
+    {
+        var skipped = 0;
+        var taken = 0;
+        foreach (var line in ReadLines(cancel))
+        {
+            if (!LineFields.TryRead(line.Utf8.Span, out _))
+            {
+                continue;
+            }
+
+            var r = Parse(line.Utf8.ToArray());
+            if (!query.Matches(r) || skipped++ < query.Skip)
+            {
+                continue;
+            }
+
+            if (query.First is { } first && taken >= first)
+            {
+                yield break;
+            }
+
+            taken++;
+            yield return r;
+        }
+    }
+
+    private AuditRecord Parse(byte[] line)
+    {
+        try
+        {
+            return RecordCodec.ParseStored(line, Name);
+        }
+        catch (FormatException ex)
+        {
+            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"A stored line of '{Location}' is not a record: {ex.Message}. Run Test-AuditChain.", Location, ex);
+        }
+    }
+}
