@@ -137,7 +137,7 @@ public sealed record ObjectStoreLocation
 
         if (options.TryGetValue("endpoint", out var endpoint) && (!Uri.TryCreate(endpoint, UriKind.Absolute, out var u) || (u.Scheme != "http" && u.Scheme != "https") || !string.IsNullOrEmpty(u.UserInfo) || u.Query.Length > 0))
         {
-            throw Invalid($"endpoint '{Redacted(endpoint)}' must be an http(s) URL without user name or query.", shown);
+            throw Invalid("The endpoint setting must be an http(s) URL without user name, password or query (credentials belong in the environment).", shown);
         }
 
         if (options.TryGetValue("writers", out var writers) && writers is not ("single" or "multiple"))
