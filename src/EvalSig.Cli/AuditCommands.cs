@@ -33,7 +33,7 @@ internal static class AuditCommands
         return audit;
     }
 
-    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
+    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://... (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
     private static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY. Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
 
@@ -47,8 +47,12 @@ internal static class AuditCommands
         var file = new Option<FileInfo?>("--payload-file") { Description = "A JSON file: one payload, or a gate report (from gate --json / --output)." };
         var loose = new Option<bool>("--no-strict-schema") { Description = "Record unknown schema keys unchecked." };
         var json = new Option<bool>("--json") { Description = "Print the records as JSON lines." };
-        var cmd = new Command("append", "Append records (one batch, one fsync).");
-        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json })
+        var batchSize = new Option<int?>("--batch-size") { Description = "Append stdin's lines in batches of this many, each acknowledged on its own (default: all in one batch)." };
+        var immutable = new Option<bool>("--immutable") { Description = "Object storage: create each object with write-once retention (S3 Object Lock, Azure immutability policy)." };
+        var retentionDays = new Option<int>("--retention-days") { Description = "With --immutable: days of retention from the write.", DefaultValueFactory = _ => 365 };
+        var retentionMode = new Option<string>("--retention-mode") { Description = "With --immutable: governance or compliance.", DefaultValueFactory = _ => "governance" };
+        var cmd = new Command("append", "Append records (one batch, one fsync or one object).");
+        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json, batchSize, immutable, retentionDays, retentionMode })
         {
             cmd.Options.Add(o);
         }
@@ -84,10 +88,23 @@ internal static class AuditCommands
             var schemaKey = p.GetValue(schema) ?? (payloads.Count > 0 && LooksLikeGateReport(payloads[0]) ? "evalsig.gate.v1" : null)
                 ?? throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, "Give --schema-key (only a gate report is recorded without one).");
             var key = AuditKeyring.Resolve(p.GetValue(keys), null).Keys[0];
-            var records = AuditLog.Append(new LocalLedger(p.GetValue(ledger)), key, payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList(), !p.GetValue(loose));
-            foreach (var r in records)
+            var options = p.GetValue(immutable) ? new AuditBackendOptions { Retention = AuditRetention.Parse(p.GetValue(retentionMode) + ":" + p.GetValue(retentionDays).ToString(CultureInfo.InvariantCulture)) } : null;
+            var target = AuditLog.Open(p.GetValue(ledger), options);
+            var entries = payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList();
+            var size = p.GetValue(batchSize) ?? Math.Max(1, entries.Count);
+            if (size < 1)
             {
-                stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey} {r.RecordId}");
+                throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.InvalidArgument, "--batch-size must be 1 or more.");
+            }
+
+            for (var i = 0; i < entries.Count; i += size)
+            {
+                foreach (var r in AuditLog.Append(target, key, entries.GetRange(i, Math.Min(size, entries.Count - i)), !p.GetValue(loose)))
+                {
+                    stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey} {r.RecordId}");
+                }
+
+                stdout.Flush();
             }
 
             return 0;
@@ -114,7 +131,7 @@ internal static class AuditCommands
         cmd.SetAction(p =>
         {
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
-            foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q))
+            foreach (var r in AuditLog.Open(p.GetValue(ledger)).Query(q))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
             }
@@ -143,7 +160,7 @@ internal static class AuditCommands
             var cp = p.GetValue(checkpoint) is { } c ? AuditCheckpoint.Load(c.FullName) : null;
             var v = p.GetValue(path) is { } export
                 ? AuditLog.VerifyExport(export.FullName, ring, cp)
-                : AuditLog.Verify(new LocalLedger(p.GetValue(ledger)), ring, cp);
+                : AuditLog.Verify(AuditLog.Open(p.GetValue(ledger)), ring, cp);
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonValues.Serialize(new Dictionary<string, object?>
@@ -200,7 +217,7 @@ internal static class AuditCommands
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
-            var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
+            var n = AuditExport.Write(AuditLog.Open(p.GetValue(ledger)).Query(q), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;
         });
@@ -214,7 +231,7 @@ internal static class AuditCommands
         cmd.Options.Add(ledger);
         cmd.SetAction(p =>
         {
-            var s = new LocalLedger(p.GetValue(ledger)).GetStatus();
+            var s = AuditLog.Open(p.GetValue(ledger)).GetStatus();
             stdout.WriteLine($"{"Status",-14} {s.Status}");
             stdout.WriteLine($"{"Backend",-14} {s.Backend}");
             stdout.WriteLine($"{"Records",-14} {s.RecordCount}");
@@ -224,6 +241,14 @@ internal static class AuditCommands
             stdout.WriteLine($"{"TornTail",-14} {s.TornTail}");
             stdout.WriteLine($"{"Schemas",-14} {s.SchemaCount}");
             stdout.WriteLine($"{"Ledger",-14} {s.LedgerPath}");
+            if (s.Container is not null)
+            {
+                stdout.WriteLine($"{"Container",-14} {s.Container}");
+                stdout.WriteLine($"{"Endpoint",-14} {s.Endpoint}");
+                stdout.WriteLine($"{"Conditional",-14} {(s.ConditionalWrites is { } c ? (c ? "yes (If-None-Match enforced)" : "no (If-None-Match ignored)") : "unknown")}");
+                stdout.WriteLine($"{"Writers",-14} {s.WriterMode}");
+                stdout.WriteLine($"{"Retention",-14} {(s.RetentionEnforced is { } e ? (e ? "enforced" : "not enforced") : "unknown")}{(s.Retention is null ? string.Empty : " - " + s.Retention)}");
+            }
             foreach (var problem in s.Problems)
             {
                 stdout.WriteLine($"{"Problem",-14} {problem}");
@@ -248,7 +273,7 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
-            var cp = AuditLog.Checkpoint(new LocalLedger(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null));
+            var cp = AuditLog.Checkpoint(AuditLog.Open(p.GetValue(ledger)), AuditKeyring.Resolve(p.GetValue(keys), null));
             var bytes = Encoding.UTF8.GetBytes(cp.ToJson() + "\n");
             AtomicFile.Write(p.GetValue(output)!.FullName, s => s.Write(bytes), p.GetValue(noClobber));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint position {cp.Position} ({cp.RecordCount} records) -> {p.GetValue(output)!.FullName}"));
@@ -288,15 +313,36 @@ internal static class AuditCommands
     {
         var ledger = LedgerOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done." };
+        var rebuild = new Option<bool>("--rebuild-index") { Description = "Also rebuild the query index (or an object-storage ledger's local cache) from the records." };
         var cmd = new Command("repair", "Move a torn final line (or interrupted batch) to quarantine/.");
         cmd.Options.Add(ledger);
         cmd.Options.Add(dryRun);
+        cmd.Options.Add(rebuild);
         cmd.SetAction(p =>
         {
-            var l = new LocalLedger(p.GetValue(ledger));
+            var opened = AuditLog.Open(p.GetValue(ledger));
+            if (opened is ObjectLedger cloud)
+            {
+                if (p.GetValue(rebuild) && !p.GetValue(dryRun))
+                {
+                    cloud.RebuildIndex();
+                    stdout.WriteLine($"query cache rebuilt from the objects -> {cloud.CacheDirectory}");
+                }
+
+                stdout.WriteLine("nothing to repair: object storage writes each object whole");
+                return 0;
+            }
+
+            var l = (LocalLedger)opened;
             var plan = l.PlanRepair();
             if (plan is null)
             {
+                if (p.GetValue(rebuild) && !p.GetValue(dryRun))
+                {
+                    l.RebuildIndex();
+                    stdout.WriteLine("index rebuilt");
+                }
+
                 stdout.WriteLine("nothing to repair");
                 return 0;
             }

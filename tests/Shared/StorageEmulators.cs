@@ -158,9 +158,17 @@ public sealed class StorageEmulator : IDisposable
         {
             var port = FreePort();
             var psi = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
+            psi.Environment["EVALSIG_EMULATOR_DATA"] = data;
+            // run.js watches this process and exits with it, so no emulator outlives its tests.
+            var watchdog = new[] { Path.Combine(EmulatorDirectory, "run.js"), System.Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), kind };
             string[] args = kind == "azurite"
-                ? new[] { Path.Combine(modules, "azurite", "dist", "src", "blob", "main.js"), "--blobHost", "127.0.0.1", "--blobPort", PortText(port), "--location", data, "--skipApiVersionCheck", "--disableTelemetry", "--silent" }
-                : new[] { Path.Combine(modules, "s3rver", "bin", "s3rver.js"), "--address", "127.0.0.1", "--port", PortText(port), "--directory", data, "--silent" };
+                ? new[] { "--blobHost", "127.0.0.1", "--blobPort", PortText(port), "--location", data, "--skipApiVersionCheck", "--disableTelemetry", "--silent" }
+                : new[] { "--address", "127.0.0.1", "--port", PortText(port), "--directory", data, "--silent" };
+            foreach (var a in watchdog)
+            {
+                psi.ArgumentList.Add(a);
+            }
+
             foreach (var a in args)
             {
                 psi.ArgumentList.Add(a);

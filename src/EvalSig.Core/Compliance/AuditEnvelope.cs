@@ -32,7 +32,7 @@ public sealed record EnvelopeVerification(bool Valid, string Reason, IReadOnlyLi
 /// </summary>
 public static class AuditEnvelopes
 {
-    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, LocalLedger ledger, AuditKey key, EvalRunStore? store, string? project)
+    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, IAuditBackend ledger, AuditKey key, EvalRunStore? store, string? project)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -75,7 +75,7 @@ public static class AuditEnvelopes
             },
             ["created_at"] = IsoTime.Format(DateTimeOffset.UtcNow),
             ["tool_version"] = EvalGate.ToolVersion,
-            ["ledger"] = new OrderedStringDictionary { ["record_id"] = entry.RecordId, ["chain_position"] = entry.ChainPosition, ["hmac"] = entry.Hmac, ["location"] = ledger.Directory },
+            ["ledger"] = new OrderedStringDictionary { ["record_id"] = entry.RecordId, ["chain_position"] = entry.ChainPosition, ["hmac"] = entry.Hmac, ["location"] = ledger.Location },
             ["key_id"] = key.KeyId,
         };
         var canonical = CanonicalJson.Canonicalize(JsonValues.Serialize(body));
@@ -92,7 +92,7 @@ public static class AuditEnvelopes
     /// Re-hashes both inputs, checks the envelope's MAC and its ledger record, and recomputes the gate
     /// from the files with the recorded options: verdict, delta and p-value must match.
     /// </summary>
-    public static EnvelopeVerification Verify(string path, AuditKeyring keyring, LocalLedger? ledger)
+    public static EnvelopeVerification Verify(string path, AuditKeyring keyring, IAuditBackend? ledger)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         var full = System.IO.Path.GetFullPath(path);
@@ -147,7 +147,7 @@ public static class AuditEnvelopes
             var l = root.TryGetProperty("ledger", out var le) ? le : default;
             var recordId = S(l, "record_id");
             var recordHmac = S(l, "hmac");
-            var theLedger = ledger ?? (S(l, "location") is { } loc ? new LocalLedger(loc) : null);
+            var theLedger = ledger ?? (S(l, "location") is { } loc ? AuditLog.Open(loc) : null);
             if (theLedger is null || recordId is null)
             {
                 checks.Add(new EnvelopeCheck("ledger-record", false, "the envelope names no ledger record"));
@@ -159,8 +159,8 @@ public static class AuditEnvelopes
                 var recordOk = record is not null && record.RecordId == recordId && record.Hmac == recordHmac
                     && ChainVerifier.Verify(new[] { record }, keyring, wholeChain: false).Valid;
                 checks.Add(new EnvelopeCheck("ledger-record", recordOk, recordOk
-                    ? $"record {recordId} at position {position} of {theLedger.Directory} verifies"
-                    : record is null ? $"the ledger {theLedger.Directory} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)"));
+                    ? $"record {recordId} at position {position} of {theLedger.Location} verifies"
+                    : record is null ? $"the ledger {theLedger.Location} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)"));
             }
 
             // 4. The decision, recomputed from the files with the recorded options.

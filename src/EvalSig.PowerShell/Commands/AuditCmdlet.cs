@@ -8,19 +8,29 @@ using System.Security;
 using EvalSig.Core.Audit;
 using EvalSig.Core.Gating;
 using EvalSig.Core.Json;
+using EvalSig.Core.ObjectStorage;
 
 namespace EvalSig.Commands;
 
 /// <summary>What the audit cmdlets share: the ledger directory, the keyring, payload conversion.</summary>
 public abstract class AuditCmdlet : EvalSigCmdlet
 {
-    /// <summary>The ledger directory; else $env:EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit.</summary>
+    /// <summary>
+    /// The ledger: a directory, or object storage (az://container/prefix, s3://bucket/prefix, gs://,
+    /// r2://); else $env:EVALSIG_AUDIT_BACKEND, else $env:EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Ledger { get; set; }
 
-    protected LocalLedger OpenLedger()
-        => new(Ledger is null ? null : ResolveOutputPath(Ledger));
+    /// <summary>Opens -Ledger (or the environment's ledger) as its backend; a bad location ends the command.</summary>
+    protected IAuditBackend OpenLedger(AuditBackendOptions? options = null)
+    {
+        IAuditBackend? ledger = null;
+        var location = Ledger is null || ObjectStoreLocation.IsObjectStoreUri(Ledger) ? Ledger : ResolveOutputPath(Ledger);
+        Try(() => ledger = AuditLog.Open(location, options), terminating: true);
+        return ledger!;
+    }
 
     /// <summary>Keys from -KeyPath and -Key, then EVALSIG_AUDIT_KEY; none is AuditKeyMissing (terminating).</summary>
     protected AuditKeyring ResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys)

@@ -70,8 +70,9 @@ public sealed class TestAuditChainCommand : AuditCmdlet
                 break;
             default:
                 var ledger = OpenLedger();
-                var length = System.IO.File.Exists(ledger.LedgerPath) ? new System.IO.FileInfo(ledger.LedgerPath).Length : 0;
-                Try(() => result = RunWithProgress("Test-AuditChain " + ledger.LedgerPath, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c)), terminating: true);
+                long length = 0;
+                Try(() => length = AuditLog.StoredBytes(ledger), terminating: true);
+                Try(() => result = RunWithProgress("Test-AuditChain " + ledger.Location, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c)), terminating: true);
                 break;
         }
 
