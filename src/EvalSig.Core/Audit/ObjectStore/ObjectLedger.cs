@@ -29,12 +29,20 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
 {
     public const string WritersEnvironmentVariable = "EVALSIG_AUDIT_WRITERS";
     private const int ReadParallelism = 16;
+    private const int WalkLimit = 16;
+    private const string HintFileName = "head";
     private static readonly TimeSpan AppendDeadline = TimeSpan.FromMinutes(3);
+
+    /// <summary>
+    /// The newest head each location was seen at in this process, read from or acknowledged by the
+    /// service (so trusted): a new instance - every Add-AuditRecord in a session - starts from it
+    /// instead of listing the ledger.
+    /// </summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, SegmentHead> KnownHeads = new(StringComparer.Ordinal);
 
     private readonly ObjectStoreClient _client;
     private readonly string _chainPrefix;
     private readonly object _gate = new();
-    private SegmentHead? _head;
     private bool? _retentionChecked;
 
     private ObjectLedger(ObjectStoreClient client, AuditWriterMode writers, AuditRetention? retention, string cacheDirectory)
@@ -97,7 +105,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
         var conditional = EnsureWritable(cancel);
         lock (_gate)
         {
-            var head = _head ?? FindHead(ObjectLedgerIndex.NewestSegmentHint(CacheDirectory), null, cancel);
+            var head = Current(cancel);
             var deadline = DateTime.UtcNow + AppendDeadline;
             for (var attempt = 0; ; attempt++)
             {
@@ -122,7 +130,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                 var created = (conditional || _client.Head(name, cancel) is null) && _client.TryCreate(name, bytes, retention, cancel);
                 if (created)
                 {
-                    _head = new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac);
+                    Remember(new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac));
                     return records;
                 }
 
@@ -130,7 +138,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                 var existing = _client.Read(name, cancel);
                 if (existing is not null && existing.Bytes.AsSpan().SequenceEqual(bytes))
                 {
-                    _head = new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac);
+                    Remember(new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac));
                     return records;
                 }
 
@@ -143,8 +151,8 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                         Location);
                 }
 
-                // Lost the race: continue from the winner's segment (or whatever came after it).
-                head = existing is null ? FindHead(head.Name, head, cancel) : FindHead(name, HeadOf(name, existing.Bytes), cancel);
+                // Lost the race: continue from the winner's segment, and whatever came after it.
+                head = existing is null ? Listed(head.Name, head, cancel) : Advance(HeadOf(name, existing.Bytes), cancel);
                 Thread.Sleep(Random.Shared.Next(0, Math.Min(40, 2 << Math.Min(attempt, 5))));
             }
         }
@@ -182,7 +190,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
         var schemas = AuditSchemaRegistry.BuiltIn.Count;
         try
         {
-            head = FindHead(ObjectLedgerIndex.NewestSegmentHint(CacheDirectory), null, default);
+            head = Current(default);
             conditional = _client.EnforcesConditionalCreate(default);
             retention = _client.RetentionSupport(default);
             schemas = LoadSchemas().All.Count;
@@ -378,10 +386,93 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
         Location);
 
     /// <summary>
+    /// The head now: from the newest head this process saw, else the local hint (the cache's newest
+    /// segment name), else a listing; then walked forward over whatever other writers added since.
+    /// A hint is only a name: the head itself is always read from the service.
+    /// </summary>
+    private SegmentHead Current(CancellationToken cancel)
+    {
+        if (KnownHeads.TryGetValue(StoreLocation.Identity, out var known))
+        {
+            return Advance(known, cancel);
+        }
+
+        var hint = new[] { ReadHintFile(), ObjectLedgerIndex.NewestSegmentHint(CacheDirectory) }.Where(h => h is not null && ChainSegments.TryParse(h, _chainPrefix, out _)).Max(StringComparer.Ordinal);
+        if (hint is null)
+        {
+            return Advance(Listed(null, null, cancel), cancel);
+        }
+
+        var content = _client.Read(hint, cancel);
+        return Advance(content is null ? Listed(null, null, cancel) : HeadOf(hint, content.Bytes), cancel);
+    }
+
+    /// <summary>
+    /// Walks forward from a head: each segment's successor is named by the position after its last
+    /// record, so a read of that name finds it (fewer requests than a listing when few were added).
+    /// Far behind, a listing jumps to the newest.
+    /// </summary>
+    private SegmentHead Advance(SegmentHead head, CancellationToken cancel)
+    {
+        for (var step = 0; ; step++)
+        {
+            if (step == WalkLimit)
+            {
+                var listed = Listed(head.Name, head, cancel);
+                if (listed.Last == head.Last)
+                {
+                    return head;
+                }
+
+                head = listed;
+                step = 0;
+            }
+
+            var name = ChainSegments.Name(StoreLocation.KeyRoot, head.Next);
+            var next = _client.Read(name, cancel);
+            if (next is null)
+            {
+                return head;
+            }
+
+            head = HeadOf(name, next.Bytes);
+        }
+    }
+
+    /// <summary>Records a head the service acknowledged or returned, for this instance, this process and (as a hint) the next process.</summary>
+    private void Remember(SegmentHead head)
+    {
+        KnownHeads.AddOrUpdate(StoreLocation.Identity, head, (_, old) => old.Last >= head.Last ? old : head);
+        try
+        {
+            Directory.CreateDirectory(CacheDirectory);
+            File.WriteAllText(Path.Combine(CacheDirectory, HintFileName + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)), head.Name);
+            File.Move(Path.Combine(CacheDirectory, HintFileName + "." + Environment.ProcessId.ToString(CultureInfo.InvariantCulture)), Path.Combine(CacheDirectory, HintFileName), overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Only a hint: the next process lists instead.
+        }
+    }
+
+    private string? ReadHintFile()
+    {
+        try
+        {
+            var path = Path.Combine(CacheDirectory, HintFileName);
+            return File.Exists(path) ? File.ReadAllText(path).Trim() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>
     /// The head after <paramref name="startAfter"/>: the newest segment listed after it, read from the
     /// service; <paramref name="known"/> (or the object itself) when nothing follows.
     /// </summary>
-    private SegmentHead FindHead(string? startAfter, SegmentHead? known, CancellationToken cancel)
+    private SegmentHead Listed(string? startAfter, SegmentHead? known, CancellationToken cancel)
     {
         string? newest = null;
         foreach (var o in _client.List(_chainPrefix, startAfter, cancel))
@@ -405,11 +496,11 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
             }
 
             var hinted = _client.Read(startAfter, cancel);
-            return hinted is null ? FindHead(null, null, cancel) : HeadOf(startAfter, hinted.Bytes);
+            return hinted is null ? Listed(null, null, cancel) : HeadOf(startAfter, hinted.Bytes);
         }
 
         var content = _client.Read(newest, cancel);
-        return content is null ? FindHead(null, null, cancel) : HeadOf(newest, content.Bytes);
+        return content is null ? Listed(null, null, cancel) : HeadOf(newest, content.Bytes);
     }
 
     /// <summary>The head a segment makes: its last record. A segment that does not parse stops appends.</summary>
