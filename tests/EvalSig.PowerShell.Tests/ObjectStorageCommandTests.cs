@@ -260,6 +260,7 @@ public class ObjectStorageCommandTests
         File.WriteAllText(script, """
             param($Module, $Ledger, $Writer)
             $ErrorActionPreference = 'Stop'
+            trap { [Console]::Error.WriteLine('error ' + $_.FullyQualifiedErrorId + ': ' + $_); exit 1 }
             Import-Module $Module
             foreach ($i in 0..249) {
                 (Add-AuditRecord -Ledger $Ledger -SchemaKey halluccheck.score.v1 -ProjectId stress -Payload @{ score = ($i % 10) / 10; writer = $Writer; seq = $i }).ChainPosition

@@ -151,9 +151,11 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                         Location);
                 }
 
-                // Lost the race: continue from the winner's segment, and whatever came after it.
-                head = existing is null ? Listed(head.Name, head, cancel) : Advance(HeadOf(name, existing.Bytes), cancel);
-                Thread.Sleep(Random.Shared.Next(0, Math.Min(40, 2 << Math.Min(attempt, 5))));
+                // Lost the race: continue from the winner's segment (optimistically: a further loss
+                // reads the next winner). A random wait growing with the losses (in slots of about one
+                // request's time, up to 8) spreads the losers so that one of them wins the next round.
+                head = existing is null ? Advance(head, cancel) : HeadOf(name, existing.Bytes);
+                Thread.Sleep(Random.Shared.Next(0, 8 * Math.Min(attempt + 1, 8)));
             }
         }
     }
@@ -269,12 +271,27 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
         };
     }
 
-    /// <summary>Custom schema keys of this ledger: the object {prefix}/schemas.json.</summary>
+    /// <summary>
+    /// Custom schema keys of this ledger: the object {prefix}/schemas.json, read at most every
+    /// <see cref="SchemaCacheTime"/> per process (registrations in this process are seen at once;
+    /// another machine's within that time).
+    /// </summary>
     internal AuditSchemaRegistry LoadSchemas(CancellationToken cancel = default)
     {
+        if (Schemas.TryGetValue(StoreLocation.Identity, out var cached) && DateTime.UtcNow - cached.At < SchemaCacheTime)
+        {
+            return cached.Registry;
+        }
+
         var content = _client.Read(SchemasName, cancel);
-        return content is null ? AuditSchemaRegistry.FromJson(null, Location) : AuditSchemaRegistry.FromJson(content.Bytes, StoreLocation.ObjectUri(SchemasName));
+        var registry = content is null ? AuditSchemaRegistry.FromJson(null, Location) : AuditSchemaRegistry.FromJson(content.Bytes, StoreLocation.ObjectUri(SchemasName));
+        Schemas[StoreLocation.Identity] = (registry, DateTime.UtcNow);
+        return registry;
     }
+
+    private static readonly TimeSpan SchemaCacheTime = TimeSpan.FromSeconds(10);
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (AuditSchemaRegistry Registry, DateTime At)> Schemas = new(StringComparer.Ordinal);
 
     /// <summary>Adds or replaces a custom schema in {prefix}/schemas.json with a conditional write, so concurrent registrations never lose one.</summary>
     internal AuditSchema RegisterSchema(AuditSchema schema, CancellationToken cancel = default)
@@ -292,6 +309,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                     : throw Unsafe("replace schemas.json only if unchanged (If-Match)");
             if (written)
             {
+                Schemas.TryRemove(StoreLocation.Identity, out _);
                 return schema;
             }
 
