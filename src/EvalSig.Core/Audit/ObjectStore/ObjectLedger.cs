@@ -30,6 +30,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
     public const string WritersEnvironmentVariable = "EVALSIG_AUDIT_WRITERS";
     private const int ReadParallelism = 16;
     private const int WalkLimit = 16;
+    private const int Lookahead = 8;
     private const string HintFileName = "head";
     private static readonly TimeSpan AppendDeadline = TimeSpan.FromMinutes(3);
 
@@ -151,11 +152,11 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                         Location);
                 }
 
-                // Lost the race: continue from the winner's segment (optimistically: a further loss
-                // reads the next winner). A random wait growing with the losses (in slots of about one
-                // request's time, up to 8) spreads the losers so that one of them wins the next round.
+                // Lost the race: try the position after the winner's segment at once. Between two rounds a
+                // loser makes one request (this read) and the last winner one too (its look at the next
+                // position, in Current): neither starts ahead, so no writer starves. No wait: a loser
+                // that waited would fall behind every round.
                 head = existing is null ? Advance(head, cancel) : HeadOf(name, existing.Bytes);
-                Thread.Sleep(Random.Shared.Next(0, 8 * Math.Min(attempt + 1, 8)));
             }
         }
     }
@@ -412,6 +413,9 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
     {
         if (KnownHeads.TryGetValue(StoreLocation.Identity, out var known))
         {
+            // Always a look at the next position, even right after this process's own append: that
+            // read is what a writer who just lost pays too, so neither starts the next round ahead
+            // and no writer starves (a winner that skipped it would win every round).
             return Advance(known, cancel);
         }
 
@@ -427,34 +431,49 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
 
     /// <summary>
     /// Walks forward from a head: each segment's successor is named by the position after its last
-    /// record, so a read of that name finds it (fewer requests than a listing when few were added).
-    /// Far behind, a listing jumps to the newest.
+    /// record. One read when nothing follows (the common case); when something does, the next
+    /// <see cref="Lookahead"/> names are read at once, so a writer far behind catches up in a few
+    /// round trips. Very far behind, a listing jumps to the newest.
     /// </summary>
     private SegmentHead Advance(SegmentHead head, CancellationToken cancel)
     {
-        for (var step = 0; ; step++)
+        var name = ChainSegments.Name(StoreLocation.KeyRoot, head.Next);
+        var next = _client.Read(name, cancel);
+        if (next is null)
         {
-            if (step == WalkLimit)
+            return head;
+        }
+
+        head = HeadOf(name, next.Bytes);
+        for (var window = 0; window < WalkLimit; window++)
+        {
+            var names = Enumerable.Range(0, Lookahead).Select(i => ChainSegments.Name(StoreLocation.KeyRoot, head.Next + i)).ToList();
+            var found = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            var i = 0;
+            foreach (var c in _client.ReadMany(names, Lookahead, cancel))
             {
-                var listed = Listed(head.Name, head, cancel);
-                if (listed.Last == head.Last)
+                if (c is not null)
                 {
-                    return head;
+                    found[names[i]] = c.Bytes;
                 }
 
-                head = listed;
-                step = 0;
+                i++;
             }
 
-            var name = ChainSegments.Name(StoreLocation.KeyRoot, head.Next);
-            var next = _client.Read(name, cancel);
-            if (next is null)
+            var moved = false;
+            while (found.TryGetValue(ChainSegments.Name(StoreLocation.KeyRoot, head.Next), out var bytes))
+            {
+                head = HeadOf(ChainSegments.Name(StoreLocation.KeyRoot, head.Next), bytes);
+                moved = true;
+            }
+
+            if (!moved)
             {
                 return head;
             }
-
-            head = HeadOf(name, next.Bytes);
         }
+
+        return Listed(head.Name, head, cancel);
     }
 
     /// <summary>Records a head the service acknowledged or returned, for this instance, this process and (as a hint) the next process.</summary>
