@@ -19,6 +19,8 @@ namespace EvalSig.Cli;
 /// <summary>evalsig scorecard and evalsig envelope create|verify.</summary>
 internal static class ComplianceCommands
 {
+    private static string ObjectStoreLocationOrPath(string root) => EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) ? root : Path.GetFullPath(root);
+
     public static Command Scorecard(TextWriter stdout)
     {
         var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
@@ -78,7 +80,7 @@ internal static class ComplianceCommands
         var minDelta = new Option<double>("--min-delta") { Description = "Min delta, when the gate runs here.", DefaultValueFactory = _ => 0 };
         var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
         var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY.", AllowMultipleArgumentsPerToken = true };
-        var store = new Option<DirectoryInfo?>("--store") { Description = "Also save both runs to this run store." };
+        var store = new Option<string?>("--store") { Description = "Also save both runs to this run store (a directory or az://, s3://...)." };
         var project = new Option<string?>("--project") { Description = "Run-store project (and ledger project)." };
         var create = new Command("create", "Record the decision in the ledger and write its envelope.");
         create.Arguments.Add(baseline);
@@ -110,7 +112,7 @@ internal static class ComplianceCommands
             }
 
             var key = AuditKeyring.Resolve(p.GetValue(keys), null).Keys[0];
-            var info = AuditEnvelopes.Create(gate, b, c, p.GetValue(output)!.FullName, AuditLog.Open(p.GetValue(ledger)), key, p.GetValue(store) is { } s ? new EvalRunStore(s.FullName) : null, p.GetValue(project));
+            var info = AuditEnvelopes.Create(gate, b, c, p.GetValue(output)!.FullName, AuditLog.Open(p.GetValue(ledger)), key, p.GetValue(store) is { } s ? RunStores.Open(ObjectStoreLocationOrPath(s)) : null, p.GetValue(project));
             stdout.WriteLine($"{info.Verdict} -> {info.Path} (ledger position {info.LedgerPosition})");
             return gate.ExitCode;
         });

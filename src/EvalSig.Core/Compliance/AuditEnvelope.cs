@@ -32,7 +32,7 @@ public sealed record EnvelopeVerification(bool Valid, string Reason, IReadOnlyLi
 /// </summary>
 public static class AuditEnvelopes
 {
-    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, IAuditBackend ledger, AuditKey key, EvalRunStore? store, string? project)
+    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, IAuditBackend ledger, AuditKey key, IRunStore? store, string? project)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(ledger);

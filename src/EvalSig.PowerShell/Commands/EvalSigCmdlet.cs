@@ -190,6 +190,15 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         }
     }
 
+    /// <summary>A run store root: object storage (az://, s3://, gs://, r2://) as given, else a directory path.</summary>
+    protected Core.RunStore.IRunStore OpenStore(string root)
+    {
+        Core.RunStore.IRunStore? store = null;
+        var where = Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) ? root : ResolveOutputPath(root);
+        Try(() => store = Core.RunStore.RunStores.Open(where), terminating: true);
+        return store!;
+    }
+
     /// <summary>A path to write: resolved against the current location, need not exist yet.</summary>
     protected string ResolveOutputPath(string path)
     {

@@ -41,8 +41,8 @@ public sealed class ImportEvalRunCommand : EvalSigCmdlet
     {
         RunFrame? frame = null;
         var ok = ParameterSetName == nameof(ParameterSet.Path)
-            ? Try(() => frame = RunFrameFile.Read(ResolveOutputPath(Path), new RunFrameReadOptions { Format = RunFrameFormat.Parquet }, Cancellation))
-            : Try(() => frame = new EvalRunStore(ResolveOutputPath(Root)).Load(Project, RunId, Cancellation));
+            ? Try(() => frame = RunStores.ReadPath(EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(Path) ? Path : ResolveOutputPath(Path), Cancellation))
+            : Try(() => frame = OpenStore(Root).Load(Project, RunId, Cancellation));
         if (ok)
         {
             WriteObject(frame);

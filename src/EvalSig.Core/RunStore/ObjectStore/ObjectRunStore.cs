@@ -163,7 +163,7 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
                     PutNew(project, frame.RunId, newKey, bytes, hash, cancel);
                 }
 
-                runs[current] = existing with { Superseded = true, Path = existing.Path + string.Create(CultureInfo.InvariantCulture, $".v{existing.Version}.superseded") };
+                runs[current] = existing with { Superseded = true, Path = PathOfKey(oldKey + string.Create(CultureInfo.InvariantCulture, $".v{existing.Version}.superseded")) };
                 version = existing.Version + 1;
                 outcome = SaveOutcome.NewVersion;
             }
@@ -298,9 +298,11 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
     }
 
     /// <summary>A stored run's Path: its object URI, with the location's settings so it can be read back.</summary>
-    private string PathOf(string project, string relative)
+    private string PathOf(string project, string relative) => PathOfKey(Location.KeyRoot + project + "/" + relative);
+
+    private string PathOfKey(string key)
     {
-        var uri = Location.ObjectUri(Location.KeyRoot + project + "/" + relative);
+        var uri = Location.ObjectUri(key);
         return Location.Options.Count == 0 ? uri : uri + "?" + string.Join("&", Location.Options.Select(kv => kv.Key + "=" + Uri.EscapeDataString(kv.Value)));
     }
 
