@@ -30,7 +30,7 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
     public const string WritersEnvironmentVariable = "EVALSIG_AUDIT_WRITERS";
     private const int ReadParallelism = 16;
     private const int WalkLimit = 16;
-    private const int Lookahead = 8;
+    private const int Lookahead = 4;
     private const string HintFileName = "head";
     private static readonly TimeSpan AppendDeadline = TimeSpan.FromMinutes(3);
 
@@ -135,9 +135,25 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                     return records;
                 }
 
-                // The position is taken. By us, when a retried request's first answer was lost?
-                var existing = _client.Read(name, cancel);
-                if (existing is not null && existing.Bytes.AsSpan().SequenceEqual(bytes))
+                // The position is taken. Read the winner's segment and the names after it in one round
+                // trip: a loser that only read the winner would chase the head one segment per round
+                // while the others advance it, and starve.
+                var window = Enumerable.Range(0, Lookahead).Select(k => ChainSegments.Name(StoreLocation.KeyRoot, first + k)).ToList();
+                var seen = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+                var w = 0;
+                foreach (var c in _client.ReadMany(window, Lookahead, cancel))
+                {
+                    if (c is not null)
+                    {
+                        seen[window[w]] = c.Bytes;
+                    }
+
+                    w++;
+                }
+
+                // By us, when a retried request's first answer was lost?
+                var existing = seen.TryGetValue(name, out var mine) ? mine : null;
+                if (existing is not null && existing.AsSpan().SequenceEqual(bytes))
                 {
                     Remember(new SegmentHead(name, first, first + records.Length - 1, records[^1].Hmac));
                     return records;
@@ -152,11 +168,27 @@ public sealed class ObjectLedger : IAuditBackend, IDisposable
                         Location);
                 }
 
-                // Lost the race: try the position after the winner's segment at once. Between two rounds a
-                // loser makes one request (this read) and the last winner one too (its look at the next
-                // position, in Current): neither starts ahead, so no writer starves. No wait: a loser
-                // that waited would fall behind every round.
-                head = existing is null ? Advance(head, cancel) : HeadOf(name, existing.Bytes);
+                // Lost the race: try the position after the newest segment at once. Between two rounds a
+                // loser makes one round trip (the reads above) and the last winner one too (its look at
+                // the next position, in Current): neither starts ahead. No wait: a loser that waited
+                // would fall behind every round.
+                if (existing is null)
+                {
+                    head = Advance(head, cancel);
+                }
+                else
+                {
+                    head = HeadOf(name, existing);
+                    while (seen.TryGetValue(ChainSegments.Name(StoreLocation.KeyRoot, head.Next), out var after))
+                    {
+                        head = HeadOf(ChainSegments.Name(StoreLocation.KeyRoot, head.Next), after);
+                    }
+
+                    if (head.Next >= first + Lookahead)
+                    {
+                        head = Advance(head, cancel); // the chain may go on past the window
+                    }
+                }
             }
         }
     }
