@@ -178,6 +178,9 @@ public class ModuleTests
             Assert.Contains("parquetCount=13", lines);
             Assert.Contains("indexedQuery=1", lines);
             Assert.Contains("chainValid=True", lines);
+            Assert.Contains("otherAwsRegion=us-east-1", lines);
+            Assert.Contains("azureStatus=degraded", lines);
+            Assert.Contains("s3Status=degraded", lines);
             var contexts = lines.Single(l => l.StartsWith("contexts=", StringComparison.Ordinal))["contexts=".Length..].Split(',');
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Core@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
@@ -187,6 +190,10 @@ public class ModuleTests
             Assert.Contains(contexts, c => c.StartsWith("Microsoft.Data.Sqlite@9.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("Parquet@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge.Cloud@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("AWSSDK.Core@3.7.", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("AWSSDK.Core@4.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("Azure.Storage.Blobs@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
         }
         finally
         {

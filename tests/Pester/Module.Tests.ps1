@@ -73,13 +73,18 @@ Describe 'EvalSig module' {
         $r.parquetCount | Should -Be '13'
         $r.indexedQuery | Should -Be '1'
         $r.chainValid | Should -Be 'True'
+        $r.otherAwsCore | Should -Match '^3\.7\.'
+        $r.otherAwsRegion | Should -Be 'us-east-1'
+        $r.azureStatus | Should -Be 'degraded'
+        $r.s3Status | Should -Be 'degraded'
         # name@version:context for every copy loaded: both versions side by side, each in its context.
         $contexts = $r.contexts -split ','
         foreach ($expected in @(
                 '^EvalSig\.Core@[^:]+:Default$', '^EvalSig\.PowerShell@[^:]+:Default$', '^EvalSig\.Bridge@[^:]+:EvalSig$',
                 '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
-                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$')) {
+                '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
+                '^EvalSig\.Bridge\.Cloud@[^:]+:EvalSig$', '^AWSSDK\.Core@3\.7\.[^:]+:Default$', '^AWSSDK\.Core@4\.[^:]+:EvalSig$', '^Azure\.Storage\.Blobs@[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }
