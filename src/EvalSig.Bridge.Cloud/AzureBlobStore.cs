@@ -48,7 +48,16 @@ public sealed class AzureBlobStore : IObjectStore
 
     public string Container => _container.Name;
 
-    public string Endpoint => _container.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/').Replace("/" + _container.Name, string.Empty, StringComparison.Ordinal);
+    /// <summary>The container's URI without the container: only the final segment goes (an account named like the container stays).</summary>
+    public string Endpoint
+    {
+        get
+        {
+            var uri = _container.Uri.GetLeftPart(UriPartial.Path).TrimEnd('/');
+            var suffix = "/" + _container.Name;
+            return uri.EndsWith(suffix, StringComparison.Ordinal) ? uri[..^suffix.Length] : uri;
+        }
+    }
 
     /// <exception cref="ObjectStoreException">The settings do not name an account, or are malformed.</exception>
     public static AzureBlobStore Open(AzureBlobSettings settings)

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.Diagnostics;
 using System.IO;
 using System.Linq;
@@ -18,7 +19,10 @@ internal static class Cli
 
     public static string Example(string file) => Path.Combine(RepoRoot, "examples", file);
 
-    public static CliResult Run(params string[] args)
+    public static CliResult Run(params string[] args) => RunWith(null, args);
+
+    /// <summary>Runs evalsig with extra environment variables (credentials, EVALSIG_AUDIT_BACKEND, the cache folder).</summary>
+    public static CliResult RunWith(IReadOnlyDictionary<string, string>? environment, params string[] args)
     {
         var psi = new ProcessStartInfo("dotnet")
         {
@@ -26,6 +30,11 @@ internal static class Cli
             RedirectStandardError = true,
             RedirectStandardInput = true,
         };
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>())
+        {
+            psi.Environment[k] = v;
+        }
+
         psi.ArgumentList.Add(Meta("CliDll"));
         foreach (var a in args)
         {

@@ -133,6 +133,68 @@ public class ObjectStorageCommandTests
         Assert.DoesNotContain(problems, p => p.Contains(StorageEmulator.AzuriteKey[..12], StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void RunStoreCmdlets_OnAzureBlob_SaveHistoryImport_ConflictAndForce()
+    {
+        var root = NewLocation(Emulator("azurite"), "cmdlet-runs");
+        var r = Run("""
+            $gate = Invoke-EvalGate $b $c -MinDelta 0.005
+            $saved = $gate | Save-EvalRun -Root $root -Project mmlu -PassThru
+            $again = Import-RunFrame $b | Save-EvalRun -Root $root -Project mmlu -PassThru
+            $conflict = $null
+            try { Import-RunFrame $c -RunId $gate.BaselineRunId | Save-EvalRun -Root $root -Project mmlu -ErrorAction Stop } catch { $conflict = $_.FullyQualifiedErrorId }
+            $forced = Import-RunFrame $c -RunId $gate.BaselineRunId | Save-EvalRun -Root $root -Project mmlu -Force -PassThru
+            $history = @(Get-EvalHistory -Root $root -Project mmlu)
+            $all = @(Get-EvalHistory -Root $root -Project mmlu -IncludeSuperseded)
+            $piped = @($history | Import-EvalRun)
+            $byId = Import-EvalRun -Root $root -Project mmlu -RunId $gate.CandidateRunId
+            [pscustomobject]@{
+                SavedPaths = @($saved.Path)
+                Verdict = ($saved | Where-Object RunId -eq $gate.CandidateRunId).Verdict
+                Again = $again.Path
+                BasePath = ($saved | Where-Object RunId -eq $gate.BaselineRunId).Path
+                Conflict = $conflict
+                ForcedVersion = $forced.Version
+                Current = $history.Count
+                All = $all.Count
+                Superseded = @($all | Where-Object Superseded).Count
+                PipedTypes = @($piped | ForEach-Object { $_.GetType().FullName } | Sort-Object -Unique) -join ','
+                ByIdCount = $byId.Count
+                CandidateCount = (Import-RunFrame $c).Count
+            }
+            """, "unused", new() { ["root"] = root, ["b"] = Path.Combine(Paths.Reference("binary-unclustered"), "baseline.json"), ["c"] = Path.Combine(Paths.Reference("binary-unclustered"), "candidate.json") });
+        r.ShouldSucceed();
+        dynamic o = r.One();
+        var paths = ((IEnumerable<object>)o.SavedPaths).Select(p => p.ToString()!).ToList();
+        Assert.Equal(2, paths.Count);
+        Assert.All(paths, p => Assert.Matches(@"^az://cmdlet-runs/t[0-9a-f]{12}/mmlu/year=\d{4}/month=\d\d/run_id=binary-unclustered-(base|cand)\.parquet\?", p));
+        Assert.All(paths, p => Assert.DoesNotContain(StorageEmulator.AzuriteKey[..12], p, StringComparison.Ordinal));
+        Assert.Equal("ALLOW", (string)o.Verdict);
+        Assert.Equal((string)o.BasePath, (string)o.Again); // unchanged content: the stored run, nothing written
+        Assert.Equal("RunAlreadyExists,EvalSig.Commands.SaveEvalRunCommand", (string)o.Conflict);
+        Assert.Equal(2, (int)o.ForcedVersion);
+        Assert.Equal(2, (int)o.Current);
+        Assert.Equal(3, (int)o.All);
+        Assert.Equal(1, (int)o.Superseded);
+        Assert.Equal("EvalSig.Core.RunFrames.RunFrame", (string)o.PipedTypes);
+        Assert.Equal((int)o.CandidateCount, (int)o.ByIdCount);
+    }
+
+    [Fact]
+    public void SaveEvalRun_OnS3rver_IsRefusedInMultiWriterMode_AndWorksSingleWriter()
+    {
+        var e = Emulator("s3rver");
+        var vars = new Dictionary<string, object?> { ["b"] = Path.Combine(Paths.Reference("tiny"), "baseline.json") };
+        vars["root"] = NewLocation(e, "cmdlet-runs");
+        var refused = Run("Import-RunFrame $b | Save-EvalRun -Root $root -Project p", "unused", vars);
+        Assert.Contains("StorageUnsafe,EvalSig.Commands.SaveEvalRunCommand", refused.ErrorIds);
+        vars["root"] = NewLocation(e, "cmdlet-runs", "writers=single");
+        var ok = Run("Import-RunFrame $b | Save-EvalRun -Root $root -Project p -PassThru | Out-Null; @(Get-EvalHistory -Root $root -Project p).Count; (Import-EvalRun -Root $root -Project p -RunId (Import-RunFrame $b).RunId).Count", "unused", vars);
+        ok.ShouldSucceed();
+        Assert.Equal(1, (int)ok.Output[0].BaseObject);
+        Assert.True((int)ok.Output[1].BaseObject > 0);
+    }
+
     [Theory]
     [InlineData("azurite")]
     [InlineData("s3rver")]

@@ -8,29 +8,50 @@ $script:AzuriteAccount = 'devstoreaccount1'
 $script:AzuriteKey = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=='
 $script:S3rverKey = 'S3RVER'
 
-function Start-TestEmulator([ValidateSet('azurite', 's3rver')] [string] $Kind) {
-    if (-not (Test-Path (Join-Path $script:EmulatorDir "node_modules/$Kind/package.json"))) {
-        Push-Location $script:EmulatorDir
-        try { & npm ci --no-audit --no-fund | Out-Null } finally { Pop-Location }
+# `npm ci` once, under the same lock file as the xunit fixtures (tests/Shared/StorageEmulators.cs):
+# `dotnet test EvalSig.sln` runs the test projects at once, and npm ci empties node_modules first.
+function Install-TestEmulator {
+    $installed = { (Test-Path (Join-Path $script:EmulatorDir 'node_modules/azurite/package.json')) -and (Test-Path (Join-Path $script:EmulatorDir 'node_modules/s3rver/package.json')) }
+    if (& $installed) { return }
+    $lockPath = Join-Path ([IO.Path]::GetTempPath()) 'evalsig-emulators-npm.lock'
+    $deadline = [DateTime]::UtcNow.AddMinutes(12)
+    $lock = $null
+    while (-not $lock) {
+        try { $lock = [IO.FileStream]::new($lockPath, 'OpenOrCreate', 'ReadWrite', 'None') }
+        catch [IO.IOException] { if ([DateTime]::UtcNow -gt $deadline) { throw }; Start-Sleep -Milliseconds 200 }
     }
+    try {
+        if (& $installed) { return }
+        Push-Location $script:EmulatorDir
+        try {
+            $out = & npm ci --no-audit --no-fund 2>&1
+            if ($LASTEXITCODE -ne 0) { throw "npm ci in $script:EmulatorDir failed: $($out -join "`n")" }
+        } finally { Pop-Location }
+    } finally { $lock.Dispose() }
+}
+
+function Start-TestEmulator([ValidateSet('azurite', 's3rver')] [string] $Kind) {
+    Install-TestEmulator
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
     $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
-    $data = Join-Path ([IO.Path]::GetTempPath()) ("evalsig-pester-$Kind-" + [guid]::NewGuid().ToString('n'))
+    # The emulator's data in data/, its output next to it (s3rver takes every entry of its folder for a bucket).
+    $root = Join-Path ([IO.Path]::GetTempPath()) ("evalsig-pester-$Kind-" + [guid]::NewGuid().ToString('n'))
+    $data = Join-Path $root 'data'
     New-Item -ItemType Directory -Path $data | Out-Null
     $emulatorArgs = if ($Kind -eq 'azurite') {
         @('--blobHost', '127.0.0.1', '--blobPort', $port, '--location', $data, '--skipApiVersionCheck', '--disableTelemetry', '--silent')
     } else {
         @('--address', '127.0.0.1', '--port', $port, '--directory', $data, '--silent')
     }
-    $env:EVALSIG_EMULATOR_DATA = $data
-    $process = Start-Process -FilePath node -ArgumentList (@((Join-Path $script:EmulatorDir 'run.js'), $PID, $Kind) + $emulatorArgs) -PassThru -RedirectStandardOutput (Join-Path $data '..' "$Kind-$port.out") -RedirectStandardError (Join-Path $data '..' "$Kind-$port.err")
+    $env:EVALSIG_EMULATOR_DATA = $root
+    $process = Start-Process -FilePath node -ArgumentList (@((Join-Path $script:EmulatorDir 'run.js'), $PID, $Kind) + $emulatorArgs) -PassThru -RedirectStandardOutput (Join-Path $root "$Kind.out") -RedirectStandardError (Join-Path $root "$Kind.err")
     $env:EVALSIG_EMULATOR_DATA = $null
     $deadline = [DateTime]::UtcNow.AddSeconds(60)
     while ($true) {
         try { $c = [System.Net.Sockets.TcpClient]::new('127.0.0.1', $port); $c.Dispose(); break }
         catch { if ([DateTime]::UtcNow -gt $deadline -or $process.HasExited) { throw "$Kind did not start on port $port" }; Start-Sleep -Milliseconds 100 }
     }
-    [pscustomobject]@{ Kind = $Kind; Port = $port; Process = $process; Data = $data }
+    [pscustomobject]@{ Kind = $Kind; Port = $port; Process = $process; Data = $root }
 }
 
 function Stop-TestEmulator($Emulator) {

@@ -66,9 +66,9 @@ internal static class ObjectStoreConnector
                 label = "GCS";
                 break;
             case ObjectStoreService.R2:
-                var account = l.Option("account") ?? Env("R2_ACCOUNT_ID") ?? Env("CLOUDFLARE_ACCOUNT_ID")
-                    ?? throw new EvalSigException(EvalSigError.StorageLocationInvalid, EvalSigErrorKind.InvalidArgument, $"No Cloudflare account for '{l}': add ?account=<account id> or set R2_ACCOUNT_ID.", l.ToString());
-                endpoint ??= $"https://{account}.r2.cloudflarestorage.com";
+                // The account only names the default endpoint; an explicit ?endpoint= (a jurisdiction
+                // endpoint such as <account>.eu.r2.cloudflarestorage.com, or a test server) needs none.
+                endpoint ??= $"https://{l.Option("account") ?? Env("R2_ACCOUNT_ID") ?? Env("CLOUDFLARE_ACCOUNT_ID") ?? throw new EvalSigException(EvalSigError.StorageLocationInvalid, EvalSigErrorKind.InvalidArgument, $"No Cloudflare account for '{l}': add ?account=<account id> (or ?endpoint=) or set R2_ACCOUNT_ID.", l.ToString())}.r2.cloudflarestorage.com";
                 region ??= "auto";
                 label = "R2";
                 break;
