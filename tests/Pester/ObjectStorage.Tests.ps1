@@ -112,6 +112,32 @@ Describe 'Save-EvalRun, Get-EvalHistory and Import-EvalRun with -Root az://' {
     }
 }
 
+Describe 'Save-EvalRun on object storage: conflicts, versions and services without conditional writes' {
+    It 'refuses other content under a stored run id, keeps the old version with -Force (Azurite)' {
+        Use-TestEmulatorCredential $script:Azurite
+        $root = New-TestLocation $script:Azurite 'pester-runs'
+        $frame = Import-RunFrame (Join-Path $script:ReferenceRoot 'tiny/baseline.json')
+        $frame | Save-EvalRun -Root $root -Project p
+        $other = Import-RunFrame (Join-Path $script:ReferenceRoot 'tiny/candidate.json') -RunId $frame.RunId
+        { $other | Save-EvalRun -Root $root -Project p -ErrorAction Stop } | Should -Throw -ErrorId 'RunAlreadyExists,EvalSig.Commands.SaveEvalRunCommand'
+        ($other | Save-EvalRun -Root $root -Project p -Force -PassThru).Version | Should -Be 2
+        $all = @(Get-EvalHistory -Root $root -Project p -IncludeSuperseded)
+        $all.Count | Should -Be 2
+        @($all | Where-Object Superseded).Path | Should -Match '\.parquet\.v1\.superseded\?'
+        (Import-EvalRun -Root $root -Project p -RunId $frame.RunId).Count | Should -Be $other.Count
+    }
+
+    It 'refuses to save on s3rver in multi-writer mode and saves in declared single-writer mode' {
+        Use-TestEmulatorCredential $script:S3rver
+        $frame = Import-RunFrame (Join-Path $script:ReferenceRoot 'tiny/baseline.json')
+        $multi = New-TestLocation $script:S3rver 'pester-runs'
+        { $frame | Save-EvalRun -Root $multi -Project p -ErrorAction Stop } | Should -Throw -ErrorId 'StorageUnsafe,EvalSig.Commands.SaveEvalRunCommand'
+        $single = New-TestLocation $script:S3rver 'pester-runs' 'writers=single'
+        ($frame | Save-EvalRun -Root $single -Project p -PassThru).Path | Should -Match '^s3://pester-runs/'
+        @(Get-EvalHistory -Root $single -Project p).Count | Should -Be 1
+    }
+}
+
 Describe 'evalsig audit with --ledger s3:// and az://' {
     It 'appends and reports status from the command line' {
         Use-TestEmulatorCredential $script:Azurite
