@@ -54,8 +54,9 @@ function Start-TestEmulator([ValidateSet('azurite', 's3rver')] [string] $Kind) {
     [pscustomobject]@{ Kind = $Kind; Port = $port; Process = $process; Data = $root }
 }
 
+# One SIGKILL to the one node process: Kill($true) SIGSTOPs it first and could leave it stopped.
 function Stop-TestEmulator($Emulator) {
-    if ($Emulator -and -not $Emulator.Process.HasExited) { $Emulator.Process.Kill($true); $Emulator.Process.WaitForExit(10000) | Out-Null }
+    if ($Emulator -and -not $Emulator.Process.HasExited) { $Emulator.Process.Kill(); $Emulator.Process.WaitForExit(10000) | Out-Null }
     if ($Emulator) { Remove-Item -LiteralPath $Emulator.Data -Recurse -Force -ErrorAction SilentlyContinue }
 }
 

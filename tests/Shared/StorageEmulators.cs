@@ -98,7 +98,11 @@ public sealed class StorageEmulator : IDisposable
         {
             if (!_process.HasExited)
             {
-                _process.Kill(entireProcessTree: true);
+                // One SIGKILL: the emulator is this one node process (run.js runs it in-process). Not
+                // Kill(entireProcessTree): on Unix that first SIGSTOPs the process, then lists its
+                // children, then kills - and a test host torn down in between (vstest ends it at exit)
+                // leaves the emulator stopped, where not even run.js's watchdog can end it.
+                _process.Kill();
                 _process.WaitForExit(10_000);
             }
         }
@@ -188,7 +192,7 @@ public sealed class StorageEmulator : IDisposable
 
             try
             {
-                process.Kill(entireProcessTree: true);
+                process.Kill();
             }
             catch (InvalidOperationException)
             {
