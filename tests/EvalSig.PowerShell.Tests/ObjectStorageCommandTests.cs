@@ -14,6 +14,15 @@ namespace EvalSig.PowerShell.Tests;
 public class ObjectStorageCommandTests
 {
     private static readonly string KeyBase64 = Convert.ToBase64String(Enumerable.Range(7, 32).Select(i => (byte)i).ToArray());
+
+    /// <summary>The same key in a file (as New-AuditKey writes it), for -KeyPath.</summary>
+    private static readonly Lazy<string> KeyFile = new(() =>
+    {
+        var path = Path.Combine(Path.GetTempPath(), "evalsig-pstests-cache", "audit-" + Environment.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".key");
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        File.WriteAllText(path, KeyBase64);
+        return path;
+    });
     private readonly ITestOutputHelper _log;
 
     public ObjectStorageCommandTests(ITestOutputHelper log) => _log = log;
@@ -38,7 +47,10 @@ public class ObjectStorageCommandTests
         v["ledger"] = ledger;
         v["key"] = KeyBase64;
         v["cache"] = cache ?? Path.Combine(Path.GetTempPath(), "evalsig-pstests-cache");
-        return PowerShellHost.Run("$env:EVALSIG_CACHE_DIR = $cache; $env:EVALSIG_AUDIT_KEY = $key\n$PSDefaultParameterValues = @{ '*-Audit*:Ledger' = $ledger }\n" + script, v);
+        v["keyFile"] = KeyFile.Value;
+        // The key by -KeyPath, never $env:EVALSIG_AUDIT_KEY: the environment is the test process's,
+        // shared with tests running in parallel (one of them checks what happens without a key).
+        return PowerShellHost.Run("$env:EVALSIG_CACHE_DIR = $cache\n$PSDefaultParameterValues = @{ '*-Audit*:Ledger' = $ledger; '*-Audit*:KeyPath' = $keyFile }\n" + script, v);
     }
 
     [Fact]

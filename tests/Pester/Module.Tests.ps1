@@ -84,7 +84,7 @@ Describe 'EvalSig module' {
                 '^MathNet\.Numerics@4\.15\.0\.0:Default$', '^MathNet\.Numerics@5\.[^:]+:EvalSig$',
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
                 '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
-                '^EvalSig\.Bridge\.Cloud@[^:]+:EvalSig$', '^AWSSDK\.Core@3\.7\.[^:]+:Default$', '^AWSSDK\.Core@4\.[^:]+:EvalSig$', '^Azure\.Storage\.Blobs@[^:]+:EvalSig$')) {
+                '^EvalSig\.Bridge\.Cloud@[^:]+:EvalSig$', '^AWSSDK\.Core@3\.[^:]+:Default$', '^AWSSDK\.Core@4\.[^:]+:EvalSig$', '^Azure\.Storage\.Blobs@[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }
