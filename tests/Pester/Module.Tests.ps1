@@ -73,7 +73,7 @@ Describe 'EvalSig module' {
         $r.parquetCount | Should -Be '13'
         $r.indexedQuery | Should -Be '1'
         $r.chainValid | Should -Be 'True'
-        $r.otherAwsCore | Should -Match '^3\.7\.'
+        $r.otherAwsCore | Should -Be '3.3.0.0' # the assembly version of every AWSSDK.Core 3.x package (3.7.402 here)
         $r.otherAwsRegion | Should -Be 'us-east-1'
         $r.azureStatus | Should -Be 'degraded'
         $r.s3Status | Should -Be 'degraded'
