@@ -60,7 +60,11 @@ internal static class AuditCommands
         return new AuditReadOptions { Keyring = ring, Observer = observer };
     }
 
-    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
+    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://... (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
+
+    /// <summary>Queries any backend; a local ledger's index is authenticated with the key (or read unauthenticated, with a warning).</summary>
+    private static IEnumerable<AuditRecord> QueryAny(IAuditBackend backend, AuditQuery q, string[]? keys, CliObserver observer)
+        => backend is LocalLedger local ? local.Query(q, ReadOptions(keys, observer)) : backend.Query(q);
 
     private static Option<string[]> KeyOption(string description = "Key file(s); default: $EVALSIG_AUDIT_KEY (only when no --key-path is given). Several for rotated keys.") => new("--key-path") { Description = description, AllowMultipleArgumentsPerToken = true };
 
@@ -75,8 +79,12 @@ internal static class AuditCommands
         var loose = new Option<bool>("--no-strict-schema") { Description = "Record unknown schema keys unchecked." };
         var json = new Option<bool>("--json") { Description = "Print the records as JSON lines." };
         var updateIndex = new Option<bool>("--update-index") { Description = "Bring index.sqlite level as part of the append (the next query has nothing to catch up)." };
-        var cmd = new Command("append", "Append records (one batch, one fsync).");
-        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json, updateIndex })
+        var batchSize = new Option<int?>("--batch-size") { Description = "Append stdin's lines in batches of this many, each acknowledged on its own (default: all in one batch)." };
+        var immutable = new Option<bool>("--immutable") { Description = "Object storage: create each object with write-once retention (S3 Object Lock, Azure immutability policy)." };
+        var retentionDays = new Option<int>("--retention-days") { Description = "With --immutable: days of retention from the write.", DefaultValueFactory = _ => 365 };
+        var retentionMode = new Option<string>("--retention-mode") { Description = "With --immutable: governance or compliance.", DefaultValueFactory = _ => "governance" };
+        var cmd = new Command("append", "Append records (one batch, one fsync or one object).");
+        foreach (var o in new Option[] { ledger, keys, schema, project, payload, file, loose, json, updateIndex, batchSize, immutable, retentionDays, retentionMode })
         {
             cmd.Options.Add(o);
         }
@@ -112,10 +120,23 @@ internal static class AuditCommands
             var schemaKey = p.GetValue(schema) ?? (payloads.Count > 0 && LooksLikeGateReport(payloads[0]) ? "evalsig.gate.v1" : null)
                 ?? throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, "Give --schema-key (only a gate report is recorded without one).");
             var key = SigningKey(p.GetValue(keys), observer);
-            var records = AuditLog.Append(new LocalLedger(p.GetValue(ledger)), key, payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList(), !p.GetValue(loose), new AuditAppendOptions { UpdateIndex = p.GetValue(updateIndex), Observer = observer });
-            foreach (var r in records)
+            var options = p.GetValue(immutable) ? new AuditBackendOptions { Retention = AuditRetention.Parse(p.GetValue(retentionMode) + ":" + p.GetValue(retentionDays).ToString(CultureInfo.InvariantCulture)) } : null;
+            var target = AuditLog.Open(p.GetValue(ledger), options);
+            var entries = payloads.Select(x => new AuditEntry(schemaKey, p.GetValue(project), x)).ToList();
+            var size = p.GetValue(batchSize) ?? Math.Max(1, entries.Count);
+            if (size < 1)
             {
-                stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey} {r.RecordId}");
+                throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.InvalidArgument, "--batch-size must be 1 or more.");
+            }
+
+            for (var i = 0; i < entries.Count; i += size)
+            {
+                foreach (var r in AuditLog.Append(target, key, entries.GetRange(i, Math.Min(size, entries.Count - i)), !p.GetValue(loose), new AuditAppendOptions { UpdateIndex = p.GetValue(updateIndex), Observer = observer }))
+                {
+                    stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey} {r.RecordId}");
+                }
+
+                stdout.Flush();
             }
 
             return 0;
@@ -143,7 +164,7 @@ internal static class AuditCommands
         cmd.SetAction(p =>
         {
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
-            foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q, ReadOptions(p.GetValue(keys), observer)))
+            foreach (var r in QueryAny(AuditLog.Open(p.GetValue(ledger)), q, p.GetValue(keys), observer))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
             }
@@ -201,11 +222,16 @@ internal static class AuditCommands
             }
             else
             {
-                var local = new LocalLedger(p.GetValue(ledger));
-                subject = local.Directory;
-                var length = File.Exists(local.LedgerPath) ? new FileInfo(local.LedgerPath).Length : 0;
-                var (progress, done) = pipeline.Status("evalsig audit verify " + local.Directory);
-                v = AuditLog.Verify(local, ring, cp, progress is null ? null : new Progress(progress, length));
+                var backend = AuditLog.Open(p.GetValue(ledger));
+                subject = backend.Location;
+                if (backend is LocalLedger local)
+                {
+                    local.RequireLedger();
+                }
+
+                var length = AuditLog.StoredBytes(backend);
+                var (progress, done) = pipeline.Status("evalsig audit verify " + backend.Location);
+                v = AuditLog.Verify(backend, ring, cp, progress is null ? null : new Progress(progress, length));
                 done();
             }
 
@@ -264,7 +290,7 @@ internal static class AuditCommands
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
             var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
-            var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q, ReadOptions(p.GetValue(keys), observer)), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
+            var n = AuditExport.Write(QueryAny(AuditLog.Open(p.GetValue(ledger)), q, p.GetValue(keys), observer), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;
         });
@@ -280,7 +306,8 @@ internal static class AuditCommands
         cmd.Options.Add(keys);
         cmd.SetAction(p =>
         {
-            var s = new LocalLedger(p.GetValue(ledger)).GetStatus(ReadOptions(p.GetValue(keys), observer));
+            var opened = AuditLog.Open(p.GetValue(ledger));
+            var s = opened is LocalLedger localLedger ? localLedger.GetStatus(ReadOptions(p.GetValue(keys), observer)) : opened.GetStatus();
             stdout.WriteLine($"{"Status",-14} {s.Status}");
             stdout.WriteLine($"{"Backend",-14} {s.Backend}");
             stdout.WriteLine($"{"Records",-14} {s.RecordCount}");
@@ -293,6 +320,14 @@ internal static class AuditCommands
             stdout.WriteLine($"{"Uncommitted",-14} {s.UncommittedBytes}");
             stdout.WriteLine($"{"Schemas",-14} {s.SchemaCount}");
             stdout.WriteLine($"{"Ledger",-14} {s.LedgerPath}");
+            if (s.Container is not null)
+            {
+                stdout.WriteLine($"{"Container",-14} {s.Container}");
+                stdout.WriteLine($"{"Endpoint",-14} {s.Endpoint}");
+                stdout.WriteLine($"{"Conditional",-14} {(s.ConditionalWrites is { } c ? (c ? "yes (If-None-Match enforced)" : "no (If-None-Match ignored)") : "unknown")}");
+                stdout.WriteLine($"{"Writers",-14} {s.WriterMode}");
+                stdout.WriteLine($"{"Retention",-14} {(s.RetentionEnforced is { } e ? (e ? "enforced" : "not enforced") : "unknown")}{(s.Retention is null ? string.Empty : " - " + s.Retention)}");
+            }
             foreach (var problem in s.Problems)
             {
                 stdout.WriteLine($"{"Problem",-14} {problem}");
@@ -319,12 +354,18 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
+            var backend = AuditLog.Open(p.GetValue(ledger));
             if (p.GetValue(signingKey) is not null || p.GetValue(signed))
             {
-                return TransparencyCommands.Checkpoint(stdout, new LocalLedger(p.GetValue(ledger)), Ring(p.GetValue(keys), observer, forSigning: true), p.GetValue(signingKey), p.GetValue(output)!, p.GetValue(noClobber));
+                if (backend is not LocalLedger localLedger)
+                {
+                    throw new EvalSigException(EvalSigError.AuditTreeHeadInvalid, EvalSigErrorKind.InvalidArgument, "Signed tree heads are kept for a local ledger; an object-storage ledger has HMAC checkpoints only.", backend.Location);
+                }
+
+                return TransparencyCommands.Checkpoint(stdout, localLedger, Ring(p.GetValue(keys), observer, forSigning: true), p.GetValue(signingKey), p.GetValue(output)!, p.GetValue(noClobber));
             }
 
-            var cp = AuditLog.Checkpoint(new LocalLedger(p.GetValue(ledger)), Ring(p.GetValue(keys), observer, forSigning: true));
+            var cp = AuditLog.Checkpoint(backend, Ring(p.GetValue(keys), observer, forSigning: true));
             var bytes = Encoding.UTF8.GetBytes(cp.ToJson() + "\n");
             AtomicFile.Write(p.GetValue(output)!.FullName, s => s.Write(bytes), p.GetValue(noClobber));
             stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint position {cp.Position} ({cp.RecordCount} records) -> {p.GetValue(output)!.FullName}"));
@@ -414,15 +455,38 @@ internal static class AuditCommands
     {
         var ledger = LedgerOption();
         var dryRun = new Option<bool>("--dry-run") { Description = "Say what would be done." };
-        var cmd = new Command("repair", "Move a torn final line (or interrupted batch) to quarantine/; check the Merkle tree and rebuild it if it differs.");
+        var rebuild = new Option<bool>("--rebuild-index") { Description = "Also rebuild the query index (MAC'd with --key-path, else $EVALSIG_AUDIT_KEY; or an object-storage ledger's local cache) from the records." };
+        var keys = KeyOption("Key file(s) for --rebuild-index of a local ledger's authenticated index; default: $EVALSIG_AUDIT_KEY.");
+        var cmd = new Command("repair", "Move a torn final line (or interrupted batch) to quarantine/; check the Merkle tree and rebuild it if it differs; --rebuild-index rebuilds the query index.");
+        cmd.Options.Add(keys);
         cmd.Options.Add(ledger);
         cmd.Options.Add(dryRun);
+        cmd.Options.Add(rebuild);
         cmd.SetAction(p =>
         {
-            var l = new LocalLedger(p.GetValue(ledger));
+            var opened = AuditLog.Open(p.GetValue(ledger));
+            if (opened is ObjectLedger cloud)
+            {
+                if (p.GetValue(rebuild) && !p.GetValue(dryRun))
+                {
+                    cloud.RebuildIndex();
+                    stdout.WriteLine($"query cache rebuilt from the objects -> {cloud.CacheDirectory}");
+                }
+
+                stdout.WriteLine("nothing to repair: object storage writes each object whole");
+                return 0;
+            }
+
+            var l = (LocalLedger)opened;
             var plan = l.PlanRepair();
             if (plan is null)
             {
+                if (p.GetValue(rebuild) && !p.GetValue(dryRun))
+                {
+                    l.RebuildIndex(AuditKeyring.Resolve(p.GetValue(keys), null));
+                    stdout.WriteLine("index rebuilt");
+                }
+
                 stdout.WriteLine("nothing to repair");
             }
             else if (p.GetValue(dryRun))

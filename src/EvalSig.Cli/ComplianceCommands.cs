@@ -19,9 +19,11 @@ namespace EvalSig.Cli;
 /// <summary>evalsig scorecard and evalsig envelope create|verify.</summary>
 internal static class ComplianceCommands
 {
+    private static string ObjectStoreLocationOrPath(string root) => EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) ? root : Path.GetFullPath(root);
+
     public static Command Scorecard(TextWriter stdout)
     {
-        var ledger = new Option<string?>("--ledger") { Description = "Ledger directory." };
+        var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
         var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
         var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
         var asOf = new Option<string?>("--as-of") { Description = "The scorecard as the ledger stood at this time." };
@@ -35,7 +37,7 @@ internal static class ComplianceCommands
 
         cmd.SetAction(p =>
         {
-            var card = TrustScorecards.Compute(new LocalLedger(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.Instant(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.Instant(p.GetValue(asOf), "--as-of"));
+            var card = TrustScorecards.Compute(AuditLog.Open(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.Instant(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.Instant(p.GetValue(asOf), "--as-of"));
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonValues.Serialize(new OrderedStringDictionary
@@ -76,9 +78,9 @@ internal static class ComplianceCommands
         var output = new Option<FileInfo>("--output") { Description = "The envelope to write (never replaced).", Required = true };
         var report = new Option<FileInfo?>("--report") { Description = "A JSON gate report (from gate --output) to record; without it the gate runs here." };
         var minDelta = new Option<double>("--min-delta") { Description = "Min delta, when the gate runs here.", DefaultValueFactory = _ => 0 };
-        var ledger = new Option<string?>("--ledger") { Description = "Ledger directory." };
+        var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
         var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY.", AllowMultipleArgumentsPerToken = true };
-        var store = new Option<DirectoryInfo?>("--store") { Description = "Also save both runs to this run store." };
+        var store = new Option<string?>("--store") { Description = "Also save both runs to this run store (a directory or az://, s3://...)." };
         var project = new Option<string?>("--project") { Description = "Run-store project (and ledger project)." };
         var create = new Command("create", "Record the decision in the ledger and write its envelope.");
         create.Arguments.Add(baseline);
@@ -110,14 +112,14 @@ internal static class ComplianceCommands
             }
 
             var key = AuditKeyring.Resolve(p.GetValue(keys), null, forSigning: true).SigningKey;
-            var info = AuditEnvelopes.Create(gate, b, c, p.GetValue(output)!.FullName, new LocalLedger(p.GetValue(ledger)), key, p.GetValue(store) is { } s ? new EvalRunStore(s.FullName) : null, p.GetValue(project));
+            var info = AuditEnvelopes.Create(gate, b, c, p.GetValue(output)!.FullName, AuditLog.Open(p.GetValue(ledger)), key, p.GetValue(store) is { } s ? RunStores.Open(ObjectStoreLocationOrPath(s)) : null, p.GetValue(project));
             stdout.WriteLine($"{info.Verdict} -> {info.Path} (ledger position {info.LedgerPosition})");
             return gate.ExitCode;
         });
 
         var path = new Argument<FileInfo>("envelope") { Description = "The envelope to verify." };
         var verifyKeys = new Option<string[]>("--key-path") { Description = "Key file(s).", AllowMultipleArgumentsPerToken = true };
-        var verifyLedger = new Option<string?>("--ledger") { Description = "Ledger directory (default: the one the envelope names)." };
+        var verifyLedger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://... (default: the one the envelope names)." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
         var verify = new Command("verify", "Verify an envelope: MAC, inputs, ledger record, recomputed decision (exit 0 valid, 1 invalid).");
         verify.Arguments.Add(path);
@@ -127,7 +129,7 @@ internal static class ComplianceCommands
         verify.SetAction(p =>
         {
             var l = p.GetValue(verifyLedger);
-            var v = AuditEnvelopes.Verify(p.GetValue(path)!.FullName, AuditKeyring.Resolve(p.GetValue(verifyKeys), null), l is null ? null : new LocalLedger(l));
+            var v = AuditEnvelopes.Verify(p.GetValue(path)!.FullName, AuditKeyring.Resolve(p.GetValue(verifyKeys), null), l is null ? null : AuditLog.Open(l));
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonValues.Serialize(new OrderedStringDictionary

@@ -9,13 +9,16 @@ namespace EvalSig.Cli;
 
 /// <summary>
 /// evalsig: exit codes gate 0 ALLOW / 1 REJECT / 2 INCONCLUSIVE; 64 bad usage, 65 bad input
-/// data, 70 internal error. Errors go to stderr as "evalsig: error &lt;StableId&gt;: message".
+/// data, 69 a storage service unreachable, 70 internal error, 77 storage credentials refused
+/// (sysexits.h EX_UNAVAILABLE and EX_NOPERM). Errors go to stderr as "evalsig: error &lt;StableId&gt;: message".
 /// </summary>
 internal static class Program
 {
     public const int Usage = 64;
     public const int DataError = 65;
     public const int Internal = 70;
+    public const int Unavailable = 69;
+    public const int NoPermission = 77;
 
     private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
 
@@ -72,6 +75,8 @@ internal static class Program
     {
         EvalSigErrorKind.InvalidArgument or EvalSigErrorKind.ResourceExists => Usage,
         EvalSigErrorKind.InvalidData or EvalSigErrorKind.ObjectNotFound or EvalSigErrorKind.ReadError => DataError,
+        EvalSigErrorKind.ConnectionError => Unavailable,
+        EvalSigErrorKind.PermissionDenied => NoPermission,
         _ => Internal,
     };
 }

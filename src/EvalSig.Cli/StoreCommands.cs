@@ -12,9 +12,12 @@ namespace EvalSig.Cli;
 /// <summary>evalsig history and evalsig store save|load: the run store for bash steps.</summary>
 internal static class StoreCommands
 {
+    /// <summary>Object storage as given; a directory made absolute.</summary>
+    private static string StoreRoot(string root) => EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) ? root : Path.GetFullPath(root);
+
     public static Command History(TextWriter stdout)
     {
-        var root = new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true };
+        var root = new Option<string>("--root") { Description = "The run store: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://...", Required = true };
         var project = new Option<string>("--project") { Description = "The project.", Required = true };
         var since = new Option<string?>("--since") { Description = "Inclusive start (ISO-8601)." };
         var until = new Option<string?>("--until") { Description = "Inclusive end (ISO-8601)." };
@@ -41,7 +44,7 @@ internal static class StoreCommands
                 Verdict = p.GetValue(verdict),
                 IncludeSuperseded = p.GetValue(all),
             };
-            foreach (var r in new EvalRunStore(p.GetValue(root)!.FullName).History(p.GetValue(project)!, q))
+            foreach (var r in RunStores.Open(StoreRoot(p.GetValue(root)!)).History(p.GetValue(project)!, q))
             {
                 var delta = r.Delta is { } d ? d.ToString("+0.0000;-0.0000;0", CultureInfo.InvariantCulture) : "-";
                 var pValue = r.PValue is { } pv ? pv.ToString("G3", CultureInfo.InvariantCulture) : "-";
@@ -56,7 +59,7 @@ internal static class StoreCommands
     public static Command Store(TextWriter stdout)
     {
         var store = new Command("store", "The Parquet run store.");
-        var root = new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true };
+        var root = new Option<string>("--root") { Description = "The run store: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://...", Required = true };
         var project = new Option<string>("--project") { Description = "The project.", Required = true };
 
         var files = new Argument<string[]>("files") { Description = "RunFrame files, tool logs or HELM run folders to save (- for standard input).", Arity = ArgumentArity.OneOrMore };
@@ -70,7 +73,7 @@ internal static class StoreCommands
         input.AddTo(save);
         save.SetAction(p =>
         {
-            var s = new EvalRunStore(p.GetValue(root)!.FullName);
+            var s = RunStores.Open(StoreRoot(p.GetValue(root)!));
             var o = input.Options(p);
             RunFrameArgs.OneStdin(p.GetValue(files)!);
             foreach (var f in p.GetValue(files)!)
@@ -86,12 +89,12 @@ internal static class StoreCommands
         var output = new Option<FileInfo>("--output") { Description = "Write the run here (format by extension: .json, .jsonl, .csv, .parquet).", Required = true };
         var load = new Command("load", "Write a stored run to a file, exactly as saved.");
         load.Arguments.Add(runId);
-        load.Options.Add(new Option<DirectoryInfo>("--root") { Description = "The run store's root directory.", Required = true });
+        load.Options.Add(new Option<string>("--root") { Description = "The run store: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://...", Required = true });
         load.Options.Add(new Option<string>("--project") { Description = "The project.", Required = true });
         load.Options.Add(output);
         load.SetAction(p =>
         {
-            var frame = new EvalRunStore(p.GetValue<DirectoryInfo>("--root")!.FullName).Load(p.GetValue<string>("--project")!, p.GetValue(runId)!);
+            var frame = RunStores.Open(StoreRoot(p.GetValue<string>("--root")!)).Load(p.GetValue<string>("--project")!, p.GetValue(runId)!);
             RunFrameFile.Write(frame, p.GetValue(output)!.FullName, RunFrameFormat.Auto);
             stdout.WriteLine($"{frame.RunId} ({frame.Count} items) -> {p.GetValue(output)!.FullName}");
             return 0;

@@ -182,6 +182,9 @@ public class ModuleTests
             Assert.Contains("yamlRelease=tiny", lines);
             Assert.Contains("otherBouncyCastle=2.4.0", lines);
             Assert.Contains("signedHeadValid=True", lines);
+            Assert.Contains("otherAwsRegion=us-east-1", lines);
+            Assert.Contains("azureStatus=degraded", lines);
+            Assert.Contains("s3Status=degraded", lines);
             var contexts = lines.Single(l => l.StartsWith("contexts=", StringComparison.Ordinal))["contexts=".Length..].Split(',');
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Core@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
@@ -195,6 +198,11 @@ public class ModuleTests
             Assert.Contains(contexts, c => c.StartsWith("YamlDotNet@16.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("BouncyCastle.Cryptography@", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
             Assert.Contains(contexts, c => c.StartsWith("BouncyCastle.Cryptography@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("EvalSig.Bridge.Cloud@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            // AWSSDK.Core 3.7.402 (the package) carries assembly version 3.3.0.0, as every v3 release does.
+            Assert.Contains(contexts, c => c.StartsWith("AWSSDK.Core@3.", StringComparison.Ordinal) && c.EndsWith(":Default", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("AWSSDK.Core@4.", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
+            Assert.Contains(contexts, c => c.StartsWith("Azure.Storage.Blobs@", StringComparison.Ordinal) && c.EndsWith(":EvalSig", StringComparison.Ordinal));
         }
         finally
         {

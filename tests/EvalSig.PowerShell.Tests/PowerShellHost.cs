@@ -22,6 +22,8 @@ public static class Paths
 
     public static string PsHostDll { get; } = Meta("PsHostDll");
 
+    public static string CliDll { get; } = Meta("CliDll");
+
     public static string Configuration { get; } = Meta("Configuration");
 
     public static string Reference(string name) => Path.GetFullPath(Path.Combine(RepoRoot, "tests", "data", "reference", name));

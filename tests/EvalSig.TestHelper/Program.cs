@@ -8,7 +8,9 @@ namespace EvalSig.TestHelper;
 /// <summary>
 /// <c>EvalSig.TestHelper append &lt;ledger&gt; &lt;count&gt; &lt;batch&gt; &lt;writer-id&gt;</c>: appends count records in
 /// batches of the given size (key from EVALSIG_AUDIT_KEY) and prints "ack &lt;position&gt;" after each
-/// batch is durable. count 0 means until killed.
+/// batch is durable. count 0 means until killed. The ledger is a directory or an object-storage
+/// location (az://, s3://; credentials from the environment). An EvalSig error is printed as
+/// "error &lt;Id&gt;: message" with exit code 1.
 /// </summary>
 internal static class Program
 {
@@ -20,7 +22,20 @@ internal static class Program
             return 64;
         }
 
-        var ledger = new LocalLedger(args[1]);
+        try
+        {
+            return Append(args);
+        }
+        catch (EvalSig.Core.Diagnostics.EvalSigException ex)
+        {
+            Console.Error.WriteLine($"error {ex.Error}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    private static int Append(string[] args)
+    {
+        var ledger = AuditLog.Open(args[1]);
         var count = long.Parse(args[2], CultureInfo.InvariantCulture);
         var batch = int.Parse(args[3], CultureInfo.InvariantCulture);
         var writer = args[4];

@@ -79,6 +79,10 @@ Describe 'EvalSig module' {
         $r.otherBouncyCastle | Should -Be '2.4.0'
         $r.otherSha256Size | Should -Be '32'
         $r.signedHeadValid | Should -Be 'True'
+        $r.otherAwsCore | Should -Be '3.3.0.0' # the assembly version of every AWSSDK.Core 3.x package (3.7.402 here)
+        $r.otherAwsRegion | Should -Be 'us-east-1'
+        $r.azureStatus | Should -Be 'degraded'
+        $r.s3Status | Should -Be 'degraded'
         # name@version:context for every copy loaded: both versions side by side, each in its context.
         $contexts = $r.contexts -split ','
         foreach ($expected in @(
@@ -87,7 +91,8 @@ Describe 'EvalSig module' {
                 '^Microsoft\.Data\.Sqlite@8\.0\.30\.0:Default$', '^Microsoft\.Data\.Sqlite@9\.[^:]+:EvalSig$',
                 '^Parquet@[^:]+:Default$', '^Parquet@[^:]+:EvalSig$',
                 '^YamlDotNet@11\.[^:]+:Default$', '^YamlDotNet@16\.[^:]+:EvalSig$',
-                '^BouncyCastle\.Cryptography@[^:]+:Default$', '^BouncyCastle\.Cryptography@[^:]+:EvalSig$')) {
+                '^BouncyCastle\.Cryptography@[^:]+:Default$', '^BouncyCastle\.Cryptography@[^:]+:EvalSig$',
+                '^EvalSig\.Bridge\.Cloud@[^:]+:EvalSig$', '^AWSSDK\.Core@3\.[^:]+:Default$', '^AWSSDK\.Core@4\.[^:]+:EvalSig$', '^Azure\.Storage\.Blobs@[^:]+:EvalSig$')) {
             @($contexts -match $expected).Count | Should -Be 1 -Because "one assembly should match $expected in $($r.contexts)"
         }
     }

@@ -29,7 +29,7 @@ public sealed record SignedRecord(string Hmac, DateTimeOffset SignedAt, string K
 public sealed record MigrationResult(bool Migrated, long LegacyRecords, long? MigrationPosition, string Reason, string LedgerPath);
 
 /// <summary>The audit trail's entry points, shared by the cmdlets and the CLI.</summary>
-public static class AuditLog
+public static partial class AuditLog
 {
     /// <summary>Schema keys only EvalSig itself writes (a migration seal, a key rotation).</summary>
     private static readonly string[] Reserved = { ChainVerifier.MigrationSchemaKey, "evalsig.key_rotation.v1" };
@@ -38,10 +38,11 @@ public static class AuditLog
     /// Validates every entry against the ledger's schemas, then appends them as one batch (one
     /// fsync); a bad entry means nothing of the batch is written.
     /// </summary>
-    public static IReadOnlyList<AuditRecord> Append(LocalLedger ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, CancellationToken cancel = default)
+    public static IReadOnlyList<AuditRecord> Append(IAuditBackend ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, CancellationToken cancel = default)
         => Append(ledger, key, entries, strictSchema, null, cancel);
 
-    public static IReadOnlyList<AuditRecord> Append(LocalLedger ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, AuditAppendOptions? options, CancellationToken cancel = default)
+    /// <summary>As <see cref="Append(IAuditBackend, AuditKey, IReadOnlyList{AuditEntry}, bool, CancellationToken)"/>; the options (UpdateIndex) apply to a local ledger.</summary>
+    public static IReadOnlyList<AuditRecord> Append(IAuditBackend ledger, AuditKey key, IReadOnlyList<AuditEntry> entries, bool strictSchema, AuditAppendOptions? options, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(entries);
@@ -53,19 +54,31 @@ public static class AuditLog
             }
         }
 
-        return ledger.Append(Prepare(ledger, entries, strictSchema), key, options, cancel);
+        var batch = Prepare(ledger, entries, strictSchema);
+        return ledger is LocalLedger local ? local.Append(batch, key, options, cancel) : ledger.Append(batch, key, cancel);
     }
 
-    /// <summary>Verifies a whole ledger (committed records only), anchored by a checkpoint when one is given. No ledger there is AuditLedgerNotFound.</summary>
-    public static ChainVerification Verify(LocalLedger ledger, AuditKeyring keyring, AuditCheckpoint? checkpoint = null, IProgress<long>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Verifies a whole ledger (committed records only), anchored by a checkpoint when one is given.
+    /// No local ledger there is AuditLedgerNotFound.
+    /// </summary>
+    public static ChainVerification Verify(IAuditBackend ledger, AuditKeyring keyring, AuditCheckpoint? checkpoint = null, IProgress<long>? progress = null, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
-        ledger.RequireLedger();
-        var snap = ledger.TakeSnapshot(cancel);
-        var v = ChainVerifier.Verify(ledger.ReadLines(snap, cancel), keyring, wholeChain: true, checkpoint, snap.Torn > 0 || snap.Interrupted, progress, cancel: cancel) with { Source = ledger.Directory };
-        return snap.Interrupted
-            ? v with { Notes = v.Notes.Append(string.Create(CultureInfo.InvariantCulture, $"an interrupted batch ({snap.Length - snap.Committed} bytes) is not committed, so it was not verified and no reader sees it; run Repair-AuditLedger")).ToList() }
-            : v;
+        switch (ledger)
+        {
+            case ObjectLedger o:
+                return o.Verify(keyring, checkpoint, progress, cancel) with { Source = o.Location };
+            case LocalLedger local:
+                local.RequireLedger();
+                var snap = local.TakeSnapshot(cancel);
+                var v = ChainVerifier.Verify(local.ReadLines(snap, cancel), keyring, wholeChain: true, checkpoint, snap.Torn > 0 || snap.Interrupted, progress, cancel: cancel) with { Source = local.Directory };
+                return snap.Interrupted
+                    ? v with { Notes = v.Notes.Append(string.Create(CultureInfo.InvariantCulture, $"an interrupted batch ({snap.Length - snap.Committed} bytes) is not committed, so it was not verified and no reader sees it; run Repair-AuditLedger")).ToList() }
+                    : v;
+            default:
+                return ChainVerifier.Verify(ledger.ReadLines(cancel), keyring, wholeChain: true, checkpoint, tornTail: false, progress, cancel: cancel) with { Source = ledger.Location };
+        }
     }
 
     /// <summary>
@@ -77,7 +90,7 @@ public static class AuditLog
         => ChainVerifier.Verify(AuditExport.ReadLines(path), keyring, wholeChain: !range, checkpoint, cancel: cancel, source: "the export") with { Source = Path.GetFullPath(path) };
 
     /// <summary>A checkpoint of the ledger's current committed head, signed with the keyring's signing key.</summary>
-    public static AuditCheckpoint Checkpoint(LocalLedger ledger, AuditKeyring keyring, CancellationToken cancel = default)
+    public static AuditCheckpoint Checkpoint(IAuditBackend ledger, AuditKeyring keyring, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(keyring);
@@ -92,7 +105,7 @@ public static class AuditLog
                 EvalSigError.AuditCheckpointInvalid,
                 EvalSigErrorKind.InvalidData,
                 v.HeadPosition is null ? "The ledger is empty: there is no head to checkpoint." : "The ledger does not verify, so its head cannot be checkpointed: " + v.Reason,
-                ledger.LedgerPath);
+                ledger.Location);
         }
 
         return AuditCheckpoint.Create(key, v.HeadPosition.Value, v.HeadHmac!, v.RecordCount);
@@ -155,9 +168,9 @@ public static class AuditLog
         return ledger.Append(new[] { new AuditAppend("evalsig.key_rotation.v1", null, payload) }, newKey, null, cancel)[0];
     }
 
-    private static List<AuditAppend> Prepare(LocalLedger ledger, IReadOnlyList<AuditEntry> entries, bool strictSchema)
+    private static List<AuditAppend> Prepare(IAuditBackend ledger, IReadOnlyList<AuditEntry> entries, bool strictSchema)
     {
-        var schemas = AuditSchemaRegistry.Load(ledger.Directory);
+        var schemas = AuditSchemaRegistry.Load(ledger);
         var batch = new List<AuditAppend>(entries.Count);
         foreach (var e in entries)
         {

@@ -80,14 +80,29 @@ public sealed class AuditSchemaRegistry
     public static AuditSchemaRegistry Load(string ledgerDirectory)
     {
         var path = Path.Combine(ledgerDirectory, FileName);
-        if (!File.Exists(path))
+        return FromJson(File.Exists(path) ? File.ReadAllBytes(path) : null, path);
+    }
+
+    /// <summary>The schemas of any ledger: the local directory's schemas.json, or the object {prefix}/schemas.json.</summary>
+    public static AuditSchemaRegistry Load(IAuditBackend ledger)
+        => ledger switch
+        {
+            ObjectLedger o => o.LoadSchemas(),
+            LocalLedger l => Load(l.Directory),
+            _ => new AuditSchemaRegistry(Array.Empty<AuditSchema>()),
+        };
+
+    /// <summary>A registry from the bytes of a schemas.json (null: built-in keys only).</summary>
+    internal static AuditSchemaRegistry FromJson(byte[]? json, string source)
+    {
+        if (json is null)
         {
             return new AuditSchemaRegistry(Array.Empty<AuditSchema>());
         }
 
         try
         {
-            using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
+            using var doc = JsonDocument.Parse(json);
             var custom = new List<AuditSchema>();
             foreach (var s in doc.RootElement.GetProperty("schemas").EnumerateArray())
             {
@@ -101,8 +116,24 @@ public sealed class AuditSchemaRegistry
         }
         catch (Exception ex) when (ex is JsonException or KeyNotFoundException or InvalidOperationException or ArgumentException)
         {
-            throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidData, $"The schema registry '{path}' is not valid: {ex.Message}", path, ex);
+            throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidData, $"The schema registry '{source}' is not valid: {ex.Message}", source, ex);
         }
+    }
+
+    /// <summary>The schemas.json bytes for a list of custom schemas.</summary>
+    internal static byte[] ToJson(IEnumerable<AuditSchema> custom)
+    {
+        var json = JsonValues.Serialize(new Dictionary<string, object?>
+        {
+            ["schemas"] = custom.Select(s => new Dictionary<string, object?>
+            {
+                ["schema_key"] = s.SchemaKey,
+                ["description"] = s.Description,
+                ["required_fields"] = s.RequiredFields.Select(f => new Dictionary<string, object?> { ["name"] = f.Name, ["type"] = f.Type.ToString().ToLowerInvariant() }).ToList(),
+            }).ToList(),
+            ["updated_at"] = IsoTime.Format(DateTimeOffset.UtcNow),
+        }, indented: true);
+        return Encoding.UTF8.GetBytes(json);
     }
 
     public AuditSchema? Find(string schemaKey) => _all.TryGetValue(schemaKey, out var s) ? s : null;
@@ -152,6 +183,27 @@ public sealed class AuditSchemaRegistry
     /// <summary>Adds (or replaces) a custom schema in the ledger directory, atomically.</summary>
     public static AuditSchema Register(string ledgerDirectory, string schemaKey, IEnumerable<PayloadField> requiredFields, string? description)
     {
+        var added = NewSchema(schemaKey, requiredFields, description);
+        Directory.CreateDirectory(ledgerDirectory);
+        using var guard = LedgerLock.Acquire(Path.Combine(ledgerDirectory, "schemas.lock"), TimeSpan.FromSeconds(30));
+        var existing = Load(ledgerDirectory).All.Where(s => !s.BuiltIn && s.SchemaKey != schemaKey).ToList();
+        existing.Add(added);
+        var bytes = ToJson(existing);
+        AtomicFile.Write(Path.Combine(ledgerDirectory, FileName), s => s.Write(bytes), noClobber: false);
+        return added;
+    }
+
+    /// <summary>Adds (or replaces) a custom schema of any ledger (object storage: a conditional write of schemas.json).</summary>
+    public static AuditSchema Register(IAuditBackend ledger, string schemaKey, IEnumerable<PayloadField> requiredFields, string? description)
+        => ledger switch
+        {
+            ObjectLedger o => o.RegisterSchema(NewSchema(schemaKey, requiredFields, description)),
+            LocalLedger l => Register(l.Directory, schemaKey, requiredFields, description),
+            _ => throw new ArgumentException("unknown ledger backend", nameof(ledger)),
+        };
+
+    private static AuditSchema NewSchema(string schemaKey, IEnumerable<PayloadField> requiredFields, string? description)
+    {
         ArgumentNullException.ThrowIfNull(schemaKey);
         if (!KeyPattern.IsMatch(schemaKey))
         {
@@ -163,24 +215,7 @@ public sealed class AuditSchemaRegistry
             throw new EvalSigException(EvalSigError.AuditSchemaInvalid, EvalSigErrorKind.InvalidArgument, $"'{schemaKey}' is a built-in schema key and cannot be redefined.", schemaKey);
         }
 
-        Directory.CreateDirectory(ledgerDirectory);
-        using var guard = LedgerLock.Acquire(Path.Combine(ledgerDirectory, "schemas.lock"), TimeSpan.FromSeconds(30));
-        var existing = Load(ledgerDirectory).All.Where(s => !s.BuiltIn && s.SchemaKey != schemaKey).ToList();
-        var added = new AuditSchema(schemaKey, requiredFields.ToList(), false, description);
-        existing.Add(added);
-        var json = JsonValues.Serialize(new Dictionary<string, object?>
-        {
-            ["schemas"] = existing.Select(s => new Dictionary<string, object?>
-            {
-                ["schema_key"] = s.SchemaKey,
-                ["description"] = s.Description,
-                ["required_fields"] = s.RequiredFields.Select(f => new Dictionary<string, object?> { ["name"] = f.Name, ["type"] = f.Type.ToString().ToLowerInvariant() }).ToList(),
-            }).ToList(),
-            ["updated_at"] = IsoTime.Format(DateTimeOffset.UtcNow),
-        }, indented: true);
-        var bytes = Encoding.UTF8.GetBytes(json);
-        AtomicFile.Write(Path.Combine(ledgerDirectory, FileName), s => s.Write(bytes), noClobber: false);
-        return added;
+        return new AuditSchema(schemaKey, requiredFields.ToList(), false, description);
     }
 
     private static bool Matches(JsonValueKind kind, PayloadFieldType type) => type switch

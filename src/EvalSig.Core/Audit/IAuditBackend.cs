@@ -71,4 +71,25 @@ public sealed record AuditStatus
     public required string LedgerPath { get; init; }
 
     public IReadOnlyList<string> Problems { get; init; } = Array.Empty<string>();
+
+    /// <summary>The ledger as given: a directory, or az://container/prefix (no credentials).</summary>
+    public string? Location { get; init; }
+
+    /// <summary>Object storage: the container or bucket.</summary>
+    public string? Container { get; init; }
+
+    /// <summary>Object storage: the service endpoint (no credentials).</summary>
+    public string? Endpoint { get; init; }
+
+    /// <summary>Object storage: whether the service refuses a second create of one name (probed); null when unknown.</summary>
+    public bool? ConditionalWrites { get; init; }
+
+    /// <summary>Object storage: "multiple" or "single".</summary>
+    public string? WriterMode { get; init; }
+
+    /// <summary>Object storage: whether the container or bucket enforces write-once retention; null when unknown.</summary>
+    public bool? RetentionEnforced { get; init; }
+
+    /// <summary>Object storage: what the service says about retention (Object Lock, immutability policies).</summary>
+    public string? Retention { get; init; }
 }

@@ -297,6 +297,7 @@ public sealed class LocalLedger : IAuditBackend
             UncommittedBytes = snap.Length - snap.Committed,
             SchemaCount = AuditSchemaRegistry.Load(Directory).All.Count,
             LedgerPath = LedgerPath,
+            Location = Directory,
             Problems = problems,
         };
     }

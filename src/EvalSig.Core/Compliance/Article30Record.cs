@@ -91,7 +91,7 @@ public sealed record Article30Record
     public required LedgerEvidence Evidence { get; init; }
 
     /// <summary>Validates the caller's statements and gathers evidence from the ledger for the period.</summary>
-    public static Article30Record Create(Article30Input input, LocalLedger ledger, AuditKeyring keyring, DateTimeOffset? from, DateTimeOffset? to)
+    public static Article30Record Create(Article30Input input, IAuditBackend ledger, AuditKeyring keyring, DateTimeOffset? from, DateTimeOffset? to)
     {
         ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(ledger);

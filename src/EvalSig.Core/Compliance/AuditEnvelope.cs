@@ -36,7 +36,7 @@ public static class AuditEnvelopes
     /// <summary>2: MAC'd under the key derived for envelopes. Format-1 envelopes (the undivided key) are not accepted.</summary>
     public const int EnvelopeVersion = 2;
 
-    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, LocalLedger ledger, AuditKey key, EvalRunStore? store, string? project)
+    public static AuditEnvelopeInfo Create(GateReport report, string baselinePath, string candidatePath, string path, IAuditBackend ledger, AuditKey key, IRunStore? store, string? project)
     {
         ArgumentNullException.ThrowIfNull(report);
         ArgumentNullException.ThrowIfNull(ledger);
@@ -79,7 +79,7 @@ public static class AuditEnvelopes
             },
             ["created_at"] = IsoTime.Format(DateTimeOffset.UtcNow),
             ["tool_version"] = EvalGate.ToolVersion,
-            ["ledger"] = new OrderedStringDictionary { ["record_id"] = entry.RecordId, ["chain_position"] = entry.ChainPosition, ["hmac"] = entry.Hmac, ["location"] = ledger.Directory },
+            ["ledger"] = new OrderedStringDictionary { ["record_id"] = entry.RecordId, ["chain_position"] = entry.ChainPosition, ["hmac"] = entry.Hmac, ["location"] = ledger.Location },
             ["key_id"] = key.KeyId,
             ["version"] = EnvelopeVersion,
         };
@@ -97,7 +97,7 @@ public static class AuditEnvelopes
     /// Re-hashes both inputs, checks the envelope's MAC and its ledger record, and recomputes the gate
     /// from the files with the recorded options: verdict, delta and p-value must match.
     /// </summary>
-    public static EnvelopeVerification Verify(string path, AuditKeyring keyring, LocalLedger? ledger)
+    public static EnvelopeVerification Verify(string path, AuditKeyring keyring, IAuditBackend? ledger)
     {
         ArgumentNullException.ThrowIfNull(keyring);
         var full = System.IO.Path.GetFullPath(path);
@@ -155,7 +155,7 @@ public static class AuditEnvelopes
             var l = root.TryGetProperty("ledger", out var le) ? le : default;
             var recordId = S(l, "record_id");
             var recordHmac = S(l, "hmac");
-            var theLedger = ledger ?? (S(l, "location") is { } loc ? new LocalLedger(loc) : null);
+            var theLedger = ledger ?? (S(l, "location") is { } loc ? AuditLog.Open(loc) : null);
             if (theLedger is null || recordId is null)
             {
                 checks.Add(new EnvelopeCheck("ledger-record", false, "the envelope names no ledger record"));
@@ -177,8 +177,8 @@ public static class AuditEnvelopes
                 var recordOk = record is not null && record.RecordId == recordId && record.Hmac == recordHmac
                     && ChainVerifier.Verify(new[] { record }, keyring, wholeChain: false).Valid;
                 checks.Add(new EnvelopeCheck("ledger-record", recordOk, recordOk
-                    ? $"record {recordId} at position {position} of {theLedger.Directory} verifies"
-                    : ledgerProblem ?? (record is null ? $"the ledger {theLedger.Directory} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)")));
+                    ? $"record {recordId} at position {position} of {theLedger.Location} verifies"
+                    : ledgerProblem ?? (record is null ? $"the ledger {theLedger.Location} has no record at position {position}" : $"the ledger record at position {position} is not the one the envelope names (or does not verify)")));
             }
 
             // 4. The decision, recomputed from the files with the recorded options.

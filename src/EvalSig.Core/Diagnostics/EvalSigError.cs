@@ -104,6 +104,14 @@ public enum EvalSigError
 
     /// <summary>The operating system denied access.</summary>
     StorageAccessDenied,
+
+    // Object storage (the audit ledger and the run store on Azure Blob or S3-compatible services)
+    StorageLocationInvalid,
+    StorageUnreachable,
+    StorageContainerNotFound,
+    StorageRequestFailed,
+    StorageUnsafe,
+    StorageRetentionUnsupported,
 }
 
 /// <summary>The broad kind of an error; the PowerShell layer maps it to an ErrorCategory.</summary>
@@ -117,4 +125,10 @@ public enum EvalSigErrorKind
     ReadError,
     InvalidOperation,
     NotSpecified,
+
+    /// <summary>A service did not answer (unreachable, timed out).</summary>
+    ConnectionError,
+
+    /// <summary>A service refused the credentials, or none were found.</summary>
+    PermissionDenied,
 }

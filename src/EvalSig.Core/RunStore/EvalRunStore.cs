@@ -42,7 +42,7 @@ public sealed record HistoryQuery
 /// mutate: a run id saved again with other content is refused unless forced, and a forced save keeps
 /// the old file (renamed so that *.parquet globs see only current versions).
 /// </summary>
-public sealed class EvalRunStore
+public sealed class EvalRunStore : IRunStore
 {
     public const string ManifestFileName = "manifest.json";
     private const int ManifestVersion = 1;

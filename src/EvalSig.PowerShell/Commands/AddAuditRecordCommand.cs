@@ -45,6 +45,21 @@ public sealed class AddAuditRecordCommand : AuditCmdlet
     [ValidateNotNull]
     public SecureString? Key { get; set; }
 
+    /// <summary>
+    /// Object storage only: create each new ledger object with write-once retention (S3 Object Lock,
+    /// Azure immutability policy) for -RetentionDays in -RetentionMode. Refused where the bucket or
+    /// container cannot hold it. Default: $env:EVALSIG_AUDIT_RETENTION, else none.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Immutable { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, 36500)]
+    public int RetentionDays { get; set; } = 365;
+
+    [Parameter]
+    public AuditRetentionMode RetentionMode { get; set; } = AuditRetentionMode.Governance;
+
     protected override void ProcessRecord()
     {
         var value = Payload is PSObject p ? p.BaseObject : Payload;
@@ -64,8 +79,8 @@ public sealed class AddAuditRecordCommand : AuditCmdlet
             return;
         }
 
-        var ledger = OpenLedger();
-        if (!ShouldProcess(ledger.LedgerPath, $"Append {_entries.Count} audit record(s)"))
+        var ledger = OpenLedger(Immutable ? new AuditBackendOptions { Retention = AuditRetention.Create(RetentionMode, RetentionDays) } : null);
+        if (!ShouldProcess(ledger.Location, $"Append {_entries.Count} audit record(s){(Immutable ? $" with {RetentionMode} retention for {RetentionDays} days" : string.Empty)}"))
         {
             return;
         }

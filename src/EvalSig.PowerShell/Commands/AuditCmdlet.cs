@@ -6,21 +6,48 @@ using System.Management.Automation;
 using System.Net;
 using System.Security;
 using EvalSig.Core.Audit;
+using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Gating;
 using EvalSig.Core.Json;
+using EvalSig.Core.ObjectStorage;
 
 namespace EvalSig.Commands;
 
 /// <summary>What the audit cmdlets share: the ledger directory, the keyring, an observer, payload conversion.</summary>
 public abstract class AuditCmdlet : EvalSigCmdlet
 {
-    /// <summary>The ledger directory; else $env:EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit.</summary>
+    /// <summary>
+    /// The ledger: a directory, or object storage (az://container/prefix, s3://bucket/prefix, gs://,
+    /// r2://); else $env:EVALSIG_AUDIT_BACKEND, else $env:EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit.
+    /// </summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
     public string? Ledger { get; set; }
 
-    protected LocalLedger OpenLedger()
-        => new(Ledger is null ? null : ResolveOutputPath(Ledger));
+    /// <summary>Opens -Ledger (or the environment's ledger) as its backend; a bad location ends the command.</summary>
+    protected IAuditBackend OpenLedger(AuditBackendOptions? options = null)
+    {
+        IAuditBackend? ledger = null;
+        var location = Ledger is null || ObjectStoreLocation.IsObjectStoreUri(Ledger) ? Ledger : ResolveOutputPath(Ledger);
+        Try(() => ledger = AuditLog.Open(location, options), terminating: true);
+        return ledger!;
+    }
+
+    /// <summary>
+    /// Opens the ledger for what only a local ledger keeps (the Merkle tree, signed heads, proofs, the
+    /// format migration); an object-storage location ends the command with StorageLocationInvalid.
+    /// </summary>
+    protected LocalLedger OpenLocalLedger(string what)
+    {
+        var ledger = OpenLedger();
+        if (ledger is not LocalLedger local)
+        {
+            ThrowTerminatingError(Error(EvalSigError.StorageLocationInvalid, EvalSigErrorKind.InvalidArgument, $"{what} works on a local ledger (a directory); '{ledger.Location}' is object storage, which keeps the HMAC chain and HMAC checkpoints only.", ledger.Location));
+            throw new InvalidOperationException("unreachable");
+        }
+
+        return local;
+    }
 
     /// <summary>
     /// Keys from -KeyPath and -Key - or, only when neither is given, EVALSIG_AUDIT_KEY; none is

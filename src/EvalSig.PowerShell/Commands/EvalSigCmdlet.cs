@@ -104,6 +104,8 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
         EvalSigErrorKind.WriteError => ErrorCategory.WriteError,
         EvalSigErrorKind.ReadError => ErrorCategory.ReadError,
         EvalSigErrorKind.InvalidOperation => ErrorCategory.InvalidOperation,
+        EvalSigErrorKind.ConnectionError => ErrorCategory.ConnectionError,
+        EvalSigErrorKind.PermissionDenied => ErrorCategory.PermissionDenied,
         _ => ErrorCategory.NotSpecified,
     };
 
@@ -187,6 +189,15 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
                 ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 or 2026-01-01T09:30:00Z.", v));
                 return null;
         }
+    }
+
+    /// <summary>A run store root: object storage (az://, s3://, gs://, r2://) as given, else a directory path.</summary>
+    protected Core.RunStore.IRunStore OpenStore(string root)
+    {
+        Core.RunStore.IRunStore? store = null;
+        var where = Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) ? root : ResolveOutputPath(root);
+        Try(() => store = Core.RunStore.RunStores.Open(where), terminating: true);
+        return store!;
     }
 
     /// <summary>A path to write: resolved against the current location, need not exist yet.</summary>

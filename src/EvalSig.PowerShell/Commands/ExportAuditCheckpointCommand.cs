@@ -51,14 +51,14 @@ public sealed class ExportAuditCheckpointCommand : AuditCmdlet
     protected override void EndProcessing()
     {
         var target = ResolveOutputPath(Path);
-        var ledger = OpenLedger();
         var ring = ResolveKeyring(KeyPath, Key, forSigning: true);
         if (ParameterSetName == nameof(ParameterSet.Signed))
         {
+            var local = OpenLocalLedger("Export-AuditCheckpoint -SigningKeyPath");
             AuditSigningKey? signer = null;
             Try(() => signer = AuditSigningKey.Resolve(SigningKeyPath is null ? null : ResolveOutputPath(SigningKeyPath)), terminating: true);
             SignedTreeHead? head = null;
-            Try(() => head = RunWithProgress("Export-AuditCheckpoint " + ledger.LedgerPath, (p, c) => TransparencyLog.SignHead(ledger, ring, signer!, new FractionOf(p, LedgerLength(ledger)), c)), terminating: true);
+            Try(() => head = RunWithProgress("Export-AuditCheckpoint " + local.LedgerPath, (p, c) => TransparencyLog.SignHead(local, ring, signer!, new FractionOf(p, LedgerLength(local)), c)), terminating: true);
             if (ShouldProcess(target, $"Write a signed tree head of {head!.TreeSize} records") && Try(() => AtomicFile.Write(target, s => s.Write(Encoding.UTF8.GetBytes(head.Note)), NoClobber)))
             {
                 WriteObject(head);
@@ -67,6 +67,7 @@ public sealed class ExportAuditCheckpointCommand : AuditCmdlet
             return;
         }
 
+        var ledger = OpenLedger();
         AuditCheckpoint? cp = null;
         Try(() => cp = AuditLog.Checkpoint(ledger, ring, Cancellation), terminating: true);
         if (!ShouldProcess(target, $"Write checkpoint of position {cp!.Position}"))

@@ -97,7 +97,11 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         {
             var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
             var ledger = OpenLedger();
-            Try(ledger.RequireLedger, terminating: true);
+            if (ledger is LocalLedger local)
+            {
+                Try(local.RequireLedger, terminating: true);
+            }
+
             records = ledger.Query(query, new AuditReadOptions { Keyring = TryResolveKeyring(KeyPath, Key), Observer = Observer }, Cancellation);
         }
 
@@ -128,7 +132,7 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         SignedTreeHead? head = null;
         Try(() => head = SignedTreeHead.Load(ResolveOutputPath(Checkpoint!)), terminating: true);
         ProofExportResult? result = null;
-        if (!Try(() => result = TransparencyLog.ExportWithProofs(OpenLedger(), records, head!, target, Compress, NoClobber, Cancellation), terminating: true))
+        if (!Try(() => result = TransparencyLog.ExportWithProofs(OpenLocalLedger("Export-AuditLog -WithProofs"), records, head!, target, Compress, NoClobber, Cancellation), terminating: true))
         {
             return;
         }

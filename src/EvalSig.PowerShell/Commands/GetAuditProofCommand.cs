@@ -67,7 +67,7 @@ public sealed class GetAuditProofCommand : AuditCmdlet
 
     protected override void ProcessRecord()
     {
-        var ledger = OpenLedger();
+        var ledger = OpenLocalLedger("Get-AuditProof");
         var heads = _heads;
 
         if (ParameterSetName == nameof(ParameterSet.Inclusion))

@@ -16,7 +16,7 @@ public sealed class GetAuditSchemaCommand : AuditCmdlet
     protected override void EndProcessing()
     {
         AuditSchemaRegistry? registry = null;
-        if (!Try(() => registry = AuditSchemaRegistry.Load(OpenLedger().Directory), terminating: true))
+        if (!Try(() => registry = AuditSchemaRegistry.Load(OpenLedger()), terminating: true))
         {
             return;
         }

@@ -60,7 +60,7 @@ public sealed class GetEvalHistoryCommand : EvalSigCmdlet
         Try(
             () =>
             {
-                foreach (var r in new EvalRunStore(ResolveOutputPath(Root)).History(Project, query))
+                foreach (var r in OpenStore(Root).History(Project, query))
                 {
                     WriteObject(r);
                 }

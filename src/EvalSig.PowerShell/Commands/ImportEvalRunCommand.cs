@@ -45,8 +45,8 @@ public sealed class ImportEvalRunCommand : EvalSigCmdlet
     {
         RunFrame? frame = null;
         var ok = ParameterSetName == nameof(ParameterSet.Path)
-            ? Try(() => frame = EvalRunStore.ReadFile(ResolveOutputPath(Path), ContentSha256, Cancellation))
-            : Try(() => frame = new EvalRunStore(ResolveOutputPath(Root)).Load(Project, RunId, Cancellation));
+            ? Try(() => frame = EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(Path) ? RunStores.ReadPath(Path, Cancellation) : EvalRunStore.ReadFile(ResolveOutputPath(Path), ContentSha256, Cancellation))
+            : Try(() => frame = OpenStore(Root).Load(Project, RunId, Cancellation));
         if (ok)
         {
             WriteObject(frame);

@@ -59,7 +59,7 @@ public sealed class NewAuditEnvelopeCommand : AuditCmdlet
         }
 
         var key = ResolveSigningKey(KeyPath, Key);
-        var store = Store is null ? null : new EvalRunStore(ResolveOutputPath(Store));
+        var store = Store is null ? null : OpenStore(Store);
         AuditEnvelopeInfo? info = null;
         if (Try(() => info = AuditEnvelopes.Create(Report, ResolveOutputPath(BaselinePath), ResolveOutputPath(CandidatePath), target, OpenLedger(), key, store, Project), terminating: true))
         {

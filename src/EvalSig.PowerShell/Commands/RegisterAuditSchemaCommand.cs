@@ -35,13 +35,13 @@ public sealed class RegisterAuditSchemaCommand : AuditCmdlet
             return new PayloadField(parts[0], parts.Length == 2 ? Enum.Parse<PayloadFieldType>(parts[1], ignoreCase: true) : PayloadFieldType.Any);
         }).ToList();
         var ledger = OpenLedger();
-        if (!ShouldProcess(ledger.Directory, $"Register schema {SchemaKey}"))
+        if (!ShouldProcess(ledger.Location, $"Register schema {SchemaKey}"))
         {
             return;
         }
 
         AuditSchema? schema = null;
-        if (Try(() => schema = AuditSchemaRegistry.Register(ledger.Directory, SchemaKey, fields, Description), terminating: true))
+        if (Try(() => schema = AuditSchemaRegistry.Register(ledger, SchemaKey, fields, Description), terminating: true))
         {
             WriteObject(schema);
         }

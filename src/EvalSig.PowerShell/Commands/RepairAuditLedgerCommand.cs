@@ -7,14 +7,33 @@ namespace EvalSig.Commands;
 /// <summary>
 /// Moves a torn final line (or an interrupted batch) to quarantine, never touching valid records;
 /// then checks the ledger's Merkle tree against the ledger and rebuilds it when it differs.
+/// -RebuildIndex also rebuilds the derived query index (index.sqlite, authenticated with the audit
+/// key, or an object-storage ledger's local cache) from the records. Object storage has nothing else
+/// to repair: objects are written whole.
 /// </summary>
 [Cmdlet(VerbsDiagnostic.Repair, "AuditLedger", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High)]
 [OutputType(typeof(RepairResult))]
 public sealed class RepairAuditLedgerCommand : AuditCmdlet
 {
+    /// <summary>Rebuild the query index (local, MAC'd with the audit key) or query cache (object storage) from the records.</summary>
+    [Parameter]
+    public SwitchParameter RebuildIndex { get; set; }
+
     protected override void EndProcessing()
     {
-        var ledger = OpenLedger();
+        var opened = OpenLedger();
+        if (opened is ObjectLedger cloud)
+        {
+            if (RebuildIndex && ShouldProcess(cloud.CacheDirectory, $"Rebuild the local query cache of {cloud.Location} from its objects"))
+            {
+                Try(() => cloud.RebuildIndex(Cancellation), terminating: true);
+            }
+
+            WriteObject(new RepairResult(false, null, 0, "nothing to repair: object storage writes each object whole, so there is no torn tail" + (RebuildIndex ? "; the query cache was rebuilt from the objects" : string.Empty), cloud.Location));
+            return;
+        }
+
+        var ledger = (LocalLedger)opened;
         (long From, long Length, string Reason)? plan = null;
         Try(() => plan = ledger.PlanRepair(), terminating: true);
         RepairResult result;
@@ -37,6 +56,13 @@ public sealed class RepairAuditLedgerCommand : AuditCmdlet
             }
 
             result = new RepairResult(true, quarantine, length, reason, ledger.LedgerPath);
+        }
+
+        if (RebuildIndex && ShouldProcess(ledger.Directory, "Rebuild index.sqlite from ledger.jsonl"))
+        {
+            var ring = ResolveKeyring(null, null);
+            Try(() => ledger.RebuildIndex(ring, null, Cancellation), terminating: true);
+            result = result with { Reason = result.Reason + "; the index was rebuilt" };
         }
 
         WriteObject(result with { Tree = CheckTree(ledger, rebuild: true) });

@@ -14,6 +14,11 @@ public sealed class StoreProjectCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var root = fakeBoundParameters?["Root"] as string ?? ".";
+        if (EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root))
+        {
+            return Enumerable.Empty<CompletionResult>(); // completion never waits on a network
+        }
+
         var pattern = new WildcardPattern((wordToComplete ?? string.Empty).Trim('\'', '"') + "*", WildcardOptions.IgnoreCase);
         return new EvalRunStore(root).Projects().Where(pattern.IsMatch).Select(p => new CompletionResult(p, p, CompletionResultType.ParameterValue, p));
     }
@@ -25,7 +30,7 @@ public sealed class StoreRunIdCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete, CommandAst commandAst, IDictionary fakeBoundParameters)
     {
         var root = fakeBoundParameters?["Root"] as string ?? ".";
-        if (fakeBoundParameters?["Project"] is not string project || !File.Exists(Path.Combine(root, project, EvalRunStore.ManifestFileName)))
+        if (EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(root) || fakeBoundParameters?["Project"] is not string project || !File.Exists(Path.Combine(root, project, EvalRunStore.ManifestFileName)))
         {
             return Enumerable.Empty<CompletionResult>();
         }

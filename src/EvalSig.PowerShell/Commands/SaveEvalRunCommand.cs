@@ -35,7 +35,7 @@ public sealed class SaveEvalRunCommand : RunFrameInputCmdlet
 
     protected override void ProcessRecord()
     {
-        var store = new EvalRunStore(ResolveOutputPath(Root));
+        var store = OpenStore(Root);
         var value = InputObject is PSObject p ? p.BaseObject : InputObject;
         switch (value)
         {

@@ -15,7 +15,10 @@ public sealed class SchemaKeyCompleter : IArgumentCompleter
         IReadOnlyList<AuditSchema> schemas;
         try
         {
-            schemas = AuditSchemaRegistry.Load(LocalLedger.ResolveDirectory(ledger)).All;
+            // Completion never waits on a network: an object-storage ledger completes the built-in keys.
+            schemas = EvalSig.Core.ObjectStorage.ObjectStoreLocation.IsObjectStoreUri(ledger ?? System.Environment.GetEnvironmentVariable(AuditLog.BackendEnvironmentVariable))
+                ? AuditSchemaRegistry.BuiltIn
+                : AuditSchemaRegistry.Load(LocalLedger.ResolveDirectory(ledger)).All;
         }
         catch (EvalSig.Core.Diagnostics.EvalSigException)
         {

@@ -127,9 +127,14 @@ public sealed class TestAuditChainCommand : AuditCmdlet
                 break;
             default:
                 var ledger = OpenLedger();
-                Try(ledger.RequireLedger, terminating: true);
-                var length = new System.IO.FileInfo(ledger.LedgerPath).Length;
-                var activity = "Test-AuditChain " + ledger.LedgerPath;
+                if (ledger is LocalLedger local)
+                {
+                    Try(local.RequireLedger, terminating: true);
+                }
+
+                long length = 0;
+                Try(() => length = AuditLog.StoredBytes(ledger), terminating: true);
+                var activity = "Test-AuditChain " + ledger.Location;
                 Try(() => result = RunWithProgress(activity, (p, c) => AuditLog.Verify(ledger, ring, checkpoint, new FractionOf(p, length), c), pipeline.Status(activity)), terminating: true);
                 break;
         }
@@ -172,7 +177,7 @@ public sealed class TestAuditChainCommand : AuditCmdlet
         {
             Key = key!,
             Heads = heads,
-            Ledger = useLedger ? OpenLedger() : null,
+            Ledger = useLedger ? OpenLocalLedger("Test-AuditChain -PublicKey") : null,
             Records = _records,
             ProofExportPath = ParameterSetName == nameof(ParameterSet.PublicKeyPath) ? ResolveOutputPath(Path!) : null,
             ConsistencyProofs = proofs,

@@ -23,7 +23,7 @@ public sealed class UpdateAuditLedgerCommand : AuditCmdlet
 
     protected override void EndProcessing()
     {
-        var ledger = OpenLedger();
+        var ledger = OpenLocalLedger("Update-AuditLedger");
         var ring = ResolveKeyring(KeyPath, Key, forSigning: true);
         if (!ShouldProcess(ledger.LedgerPath, "Verify the ledger and seal its format-1 records with a migration record"))
         {

@@ -63,6 +63,12 @@ $command.CommandText = 'SELECT sqlite_version()'
 "otherSqliteVersion=$($command.ExecuteScalar())"
 "otherSqliteAssembly=$([Microsoft.Data.Sqlite.SqliteConnection].Assembly.GetName().Version)"
 
+# 3b. Another AWS SDK core (3.7, where EvalSig.Bridge.Cloud uses 4.x), used.
+$awsCore = [System.Reflection.Assembly]::LoadFrom((Get-Package AWSSDK.Core 3.7.402 lib/netcoreapp3.1/AWSSDK.Core.dll))
+"otherAwsCore=$($awsCore.GetName().Version)"
+"otherAwsRegion=$([Amazon.RegionEndpoint]::USEast1.SystemName)"
+
+
 # 4. Another YamlDotNet, used.
 $yaml = [System.Reflection.Assembly]::LoadFrom((Get-Package YamlDotNet 11.2.1 lib/netstandard2.1/YamlDotNet.dll))
 $yamlStream = [YamlDotNet.RepresentationModel.YamlStream]::new()
@@ -97,9 +103,16 @@ New-AuditKey -Type Ed25519 -Path $signing -Name example.com/isolation | Out-Null
 Export-AuditCheckpoint (Join-Path $Work 'head.note') -Ledger $ledger -SigningKeyPath $signing | Out-Null
 "signedHeadValid=$((Test-AuditChain -Ledger $ledger -PublicKey "$signing.pub" -Checkpoint (Join-Path $Work 'head.note')).Valid)"
 
+# Object storage through EvalSig.Bridge.Cloud and both SDKs, at an address where nothing listens: the
+# SDKs load and run in the module's context and the status is degraded ("no answer"), not an error.
+$env:AZURE_STORAGE_ACCOUNT = 'devstoreaccount1'; $env:AZURE_STORAGE_KEY = [Convert]::ToBase64String([byte[]]::new(64))
+$env:AWS_ACCESS_KEY_ID = 'isolation'; $env:AWS_SECRET_ACCESS_KEY = 'isolation'
+"azureStatus=$((Get-AuditStatus -Ledger 'az://nowhere/p?account=devstoreaccount1&endpoint=http%3A%2F%2F127.0.0.1%3A9%2Fdevstoreaccount1').Status)"
+"s3Status=$((Get-AuditStatus -Ledger 's3://nowhere/p?endpoint=http%3A%2F%2F127.0.0.1%3A9&region=us-east-1').Status)"
+
 # 6. Where everything was loaded.
 $contexts = [System.AppDomain]::CurrentDomain.GetAssemblies() |
-    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'YamlDotNet', 'BouncyCastle.Cryptography' } |
+    Where-Object { $_.GetName().Name -in 'EvalSig.Core', 'EvalSig.PowerShell', 'EvalSig.Bridge', 'MathNet.Numerics', 'Parquet', 'Microsoft.Data.Sqlite', 'SQLitePCLRaw.core', 'YamlDotNet', 'BouncyCastle.Cryptography', 'EvalSig.Bridge.Cloud', 'AWSSDK.Core', 'Azure.Storage.Blobs' } |
     ForEach-Object { '{0}@{1}:{2}' -f $_.GetName().Name, $_.GetName().Version, [System.Runtime.Loader.AssemblyLoadContext]::GetLoadContext($_).Name } |
     Sort-Object
 "contexts=$($contexts -join ',')"
