@@ -101,8 +101,8 @@ internal static class AuditCommands
         var ledger = LedgerOption();
         var schema = new Option<string?>("--schema-key") { Description = "Only this schema key." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var first = new Option<int?>("--first") { Description = "At most this many." };
         var skip = new Option<int>("--skip") { Description = "Skip this many first.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the stored JSON lines." };
@@ -114,7 +114,7 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.UpperBound(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
             foreach (var r in new LocalLedger(p.GetValue(ledger)).Query(q))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
@@ -191,8 +191,8 @@ internal static class AuditCommands
         var noClobber = new Option<bool>("--no-clobber") { Description = "Fail rather than replace a file." };
         var schema = new Option<string?>("--schema-key") { Description = "Only this schema key." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var cmd = new Command("export", "Export records as JSONL or CSV (atomically).");
         foreach (var o in new Option[] { ledger, output, format, compress, noClobber, schema, project, from, to })
         {
@@ -207,7 +207,7 @@ internal static class AuditCommands
                 "CSV" => AuditExportFormat.Csv,
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.UpperBound(p.GetValue(to), "--to") };
             var n = AuditExport.Write(new LocalLedger(p.GetValue(ledger)).Query(q), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;

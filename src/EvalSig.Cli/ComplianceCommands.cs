@@ -22,8 +22,8 @@ internal static class ComplianceCommands
     public static Command Scorecard(TextWriter stdout)
     {
         var ledger = new Option<string?>("--ledger") { Description = "Ledger directory." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var asOf = new Option<string?>("--as-of") { Description = "The scorecard as the ledger stood at this time." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
@@ -35,7 +35,7 @@ internal static class ComplianceCommands
 
         cmd.SetAction(p =>
         {
-            var card = TrustScorecards.Compute(new LocalLedger(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.Instant(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.Instant(p.GetValue(asOf), "--as-of"));
+            var card = TrustScorecards.Compute(new LocalLedger(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.UpperBound(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.UpperBound(p.GetValue(asOf), "--as-of"));
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonValues.Serialize(new OrderedStringDictionary

@@ -71,13 +71,13 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         IEnumerable<AuditRecord> records = _records;
         if (ParameterSetName == nameof(ParameterSet.Query))
         {
-            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
+            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To), upperBound: true) };
             records = OpenLedger().Query(query, Cancellation);
         }
 
-        if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true) && PassThru)
+        if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true))
         {
-            WriteObject(new FileInfo(target));
+            FileWritten(target, PassThru);
         }
     }
 }
