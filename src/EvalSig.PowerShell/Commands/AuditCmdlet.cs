@@ -20,7 +20,11 @@ public abstract class AuditCmdlet : EvalSigCmdlet
     public string? Ledger { get; set; }
 
     protected LocalLedger OpenLedger()
-        => new(Ledger is null ? null : ResolveOutputPath(Ledger));
+    {
+        var ledger = new LocalLedger(Ledger is null ? null : ResolveOutputPath(Ledger));
+        WriteVerbose($"Audit ledger '{ledger.Directory}'.");
+        return ledger;
+    }
 
     /// <summary>Keys from -KeyPath and -Key, then EVALSIG_AUDIT_KEY; none is AuditKeyMissing (terminating).</summary>
     protected AuditKeyring ResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys)
