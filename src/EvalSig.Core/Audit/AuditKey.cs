@@ -40,12 +40,12 @@ public sealed class AuditKey
         }
         catch (FormatException)
         {
-            throw Invalid($"The audit key from {source} is not valid base64. Create a key with New-AuditKey (or `evalsig audit key`).", source);
+            throw Invalid($"The audit key from {source} is not valid base64. Create a key with {Diagnostics.Surface.Say("New-AuditKey", "`evalsig audit key`")}.", source);
         }
 
         if (bytes.Length < MinimumBytes)
         {
-            throw Invalid($"The audit key from {source} has {bytes.Length} bytes; at least {MinimumBytes} are required. Create a key with New-AuditKey.", source);
+            throw Invalid($"The audit key from {source} has {bytes.Length} bytes; at least {MinimumBytes} are required. Create a key with {Diagnostics.Surface.Say("New-AuditKey", "`evalsig audit key`")}.", source);
         }
 
         return new AuditKey(bytes);
@@ -55,7 +55,7 @@ public sealed class AuditKey
     {
         if (!File.Exists(path))
         {
-            throw new EvalSigException(EvalSigError.AuditKeyMissing, EvalSigErrorKind.ObjectNotFound, $"The audit key file '{path}' does not exist. Create one with New-AuditKey -Path '{path}'.", path);
+            throw new EvalSigException(EvalSigError.AuditKeyMissing, EvalSigErrorKind.ObjectNotFound, $"The audit key file '{path}' does not exist. Create one with {Diagnostics.Surface.Say($"New-AuditKey -Path '{path}'", $"`evalsig audit key --output '{path}'`")}.", path);
         }
 
         return FromBase64(File.ReadAllText(path, Encoding.UTF8), $"the file '{path}'");
@@ -154,7 +154,7 @@ public sealed class AuditKeyring
         var keys = new List<AuditKey>();
         foreach (var b in base64Keys ?? Array.Empty<string>())
         {
-            keys.Add(AuditKey.FromBase64(b, "the -Key parameter"));
+            keys.Add(AuditKey.FromBase64(b, Diagnostics.Surface.Say("the -Key parameter", "the key text given")));
         }
 
         foreach (var p in keyPaths ?? Array.Empty<string>())
@@ -177,7 +177,9 @@ public sealed class AuditKeyring
             throw new EvalSigException(
                 EvalSigError.AuditKeyMissing,
                 EvalSigErrorKind.InvalidArgument,
-                "No audit key. EvalSig has no default key: create one with `New-AuditKey -Path ~/.evalsig/audit.key` (or `New-AuditKey -AsBase64` for a pipeline secret) and pass -KeyPath, or set EVALSIG_AUDIT_KEY to the base64 key.");
+                Diagnostics.Surface.Say(
+                    "No audit key. EvalSig has no default key: create one with `New-AuditKey -Path ~/.evalsig/audit.key` (or `New-AuditKey -AsBase64` for a pipeline secret) and pass -KeyPath, or set EVALSIG_AUDIT_KEY to the base64 key text (or EVALSIG_AUDIT_KEY_FILE to the key file's path).",
+                    "No audit key. EvalSig has no default key: create one with `evalsig audit key --output ~/.evalsig/audit.key` and pass --key-path, or set EVALSIG_AUDIT_KEY to the base64 key text (or EVALSIG_AUDIT_KEY_FILE to the key file's path)."));
         }
 
         return new AuditKeyring(keys);

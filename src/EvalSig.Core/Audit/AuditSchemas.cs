@@ -122,7 +122,7 @@ public sealed class AuditSchemaRegistry
 
             if (strict)
             {
-                throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown schema key '{schemaKey}'. Register it with Register-AuditSchema, or pass -StrictSchema:$false to record it unchecked. Get-AuditSchema lists the known keys.", schemaKey);
+                throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown schema key '{schemaKey}'. " + Diagnostics.Surface.Say("Register it with Register-AuditSchema, or pass -StrictSchema:$false to record it unchecked. Get-AuditSchema lists the known keys.", "Register it with `evalsig audit schema register`, or pass --no-strict-schema to record it unchecked. `evalsig audit schema list` lists the known keys."), schemaKey);
             }
 
             return;

@@ -153,12 +153,12 @@ public sealed class LocalLedger : IAuditBackend
         var torn = length - complete;
         if (torn > 0)
         {
-            problems.Add(string.Create(CultureInfo.InvariantCulture, $"torn final line: {torn} bytes after the last complete record; run Repair-AuditLedger"));
+            problems.Add(string.Create(CultureInfo.InvariantCulture, $"torn final line: {torn} bytes after the last complete record; run ") + Diagnostics.Surface.Say("Repair-AuditLedger", "`evalsig audit repair`"));
         }
 
         if (File.Exists(IntentPath) && !IntentComplete())
         {
-            problems.Add("a batch append was interrupted; run Repair-AuditLedger");
+            problems.Add("a batch append was interrupted; run " + Diagnostics.Surface.Say("Repair-AuditLedger", "`evalsig audit repair`"));
         }
 
         long count = 0;
@@ -284,7 +284,7 @@ public sealed class LocalLedger : IAuditBackend
         var last = LedgerFile.ReadRange(LedgerPath, lastStart, (int)(complete - 1 - lastStart));
         if (!LineFields.TryRead(last, out var f))
         {
-            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record, so the chain cannot continue. Run Test-AuditChain to find the damage.", LedgerPath);
+            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record, so the chain cannot continue. Run " + Diagnostics.Surface.Say("Test-AuditChain", "`evalsig audit verify`") + " to find the damage.", LedgerPath);
         }
 
         return (length, f.Position, f.Hmac);
@@ -293,7 +293,7 @@ public sealed class LocalLedger : IAuditBackend
     private EvalSigException Torn(string what) => new(
         EvalSigError.AuditLedgerTorn,
         EvalSigErrorKind.InvalidData,
-        $"The ledger '{LedgerPath}' ends badly ({what}), probably from a crash during an append. Nothing acknowledged is lost: run Repair-AuditLedger (it moves the torn bytes to quarantine/), then append again.",
+        $"The ledger '{LedgerPath}' ends badly ({what}), probably from a crash during an append. Nothing acknowledged is lost: run " + Diagnostics.Surface.Say("Repair-AuditLedger", "`evalsig audit repair`") + $" (it moves the torn bytes to quarantine/), then append again.",
         LedgerPath);
 
     private bool IntentComplete()
@@ -400,7 +400,7 @@ public sealed class LocalLedger : IAuditBackend
         }
         catch (FormatException ex)
         {
-            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture, $"The ledger line at byte {offset} of '{LedgerPath}' is not a record: {ex.Message}. Run Test-AuditChain."), LedgerPath, ex);
+            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, string.Create(CultureInfo.InvariantCulture, $"The ledger line at byte {offset} of '{LedgerPath}' is not a record: {ex.Message}. Run ") + Diagnostics.Surface.Say("Test-AuditChain", "`evalsig audit verify`") + ".", LedgerPath, ex);
         }
     }
 }

@@ -112,7 +112,7 @@ public sealed record Article30Record
         Need(input.RecipientCategories.Any(p => !string.IsNullOrWhiteSpace(p)), "-RecipientCategory (Art. 30(1)(d); state 'none' explicitly if there are no recipients)");
         foreach (var t in input.ThirdCountryTransfers)
         {
-            Need(!string.IsNullOrWhiteSpace(t.Destination) && !string.IsNullOrWhiteSpace(t.Safeguards), "each -ThirdCountryTransfer needs a Destination and its Safeguards (Art. 30(1)(e), Art. 46/49)");
+            Need(!string.IsNullOrWhiteSpace(t.Destination) && !string.IsNullOrWhiteSpace(t.Safeguards), "each third-country transfer needs a destination and its safeguards (Art. 30(1)(e), Art. 46/49)");
         }
 
         if (missing.Count > 0)
