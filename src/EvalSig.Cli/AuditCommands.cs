@@ -36,7 +36,7 @@ internal static class AuditCommands
 
     private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
-    private static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY. Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
+    private static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY (the base64 key text) or $EVALSIG_AUDIT_KEY_FILE (a key file path). Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
 
     private static Command Append(TextWriter stdout)
     {

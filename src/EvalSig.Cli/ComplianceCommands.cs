@@ -77,7 +77,7 @@ internal static class ComplianceCommands
         var report = new Option<FileInfo?>("--report") { Description = "A JSON gate report (from gate --output) to record; without it the gate runs here." };
         var minDelta = new Option<double>("--min-delta") { Description = "Min delta, when the gate runs here.", DefaultValueFactory = _ => 0 };
         var ledger = new Option<string?>("--ledger") { Description = "Ledger directory." };
-        var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY.", AllowMultipleArgumentsPerToken = true };
+        var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY (the base64 key text) or $EVALSIG_AUDIT_KEY_FILE (a key file path).", AllowMultipleArgumentsPerToken = true };
         var store = new Option<DirectoryInfo?>("--store") { Description = "Also save both runs to this run store." };
         var project = new Option<string?>("--project") { Description = "Run-store project (and ledger project)." };
         var create = new Command("create", "Record the decision in the ledger and write its envelope.");

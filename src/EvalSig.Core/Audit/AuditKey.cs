@@ -15,7 +15,11 @@ namespace EvalSig.Core.Audit;
 public sealed class AuditKey
 {
     public const int MinimumBytes = 32;
+    /// <summary>The environment variable holding the key itself, as base64 text (a pipeline secret), not a path.</summary>
     public const string EnvironmentVariable = "EVALSIG_AUDIT_KEY";
+
+    /// <summary>The environment variable holding the path of a key file (as New-AuditKey -Path / `evalsig audit key --output` write).</summary>
+    public const string FileEnvironmentVariable = "EVALSIG_AUDIT_KEY_FILE";
 
     private readonly byte[] _secret;
 
@@ -165,11 +169,23 @@ public sealed class AuditKeyring
         var env = Environment.GetEnvironmentVariable(AuditKey.EnvironmentVariable);
         if (!string.IsNullOrWhiteSpace(env))
         {
-            var fromEnv = AuditKey.FromBase64(env, "the EVALSIG_AUDIT_KEY environment variable");
-            if (!keys.Any(k => k.KeyId == fromEnv.KeyId))
+            // EVALSIG_AUDIT_KEY is the key text; a path there is the common mistake, so say which variable takes a path.
+            if (LooksLikePath(env))
             {
-                keys.Add(fromEnv);
+                throw new EvalSigException(
+                    EvalSigError.AuditKeyInvalid,
+                    EvalSigErrorKind.InvalidArgument,
+                    $"EVALSIG_AUDIT_KEY holds the key itself as base64 text, but it looks like a path ('{env.Trim()}'). Set EVALSIG_AUDIT_KEY_FILE to the key file's path instead.",
+                    AuditKey.EnvironmentVariable);
             }
+
+            AddOnce(keys, AuditKey.FromBase64(env, "the EVALSIG_AUDIT_KEY environment variable"));
+        }
+
+        var envFile = Environment.GetEnvironmentVariable(AuditKey.FileEnvironmentVariable);
+        if (!string.IsNullOrWhiteSpace(envFile))
+        {
+            AddOnce(keys, AuditKey.FromFile(ExpandHome(envFile.Trim())));
         }
 
         if (keys.Count == 0)
@@ -184,4 +200,24 @@ public sealed class AuditKeyring
 
         return new AuditKeyring(keys);
     }
+
+    private static void AddOnce(List<AuditKey> keys, AuditKey key)
+    {
+        if (!keys.Any(k => k.KeyId == key.KeyId))
+        {
+            keys.Add(key);
+        }
+    }
+
+    /// <summary>Base64 never contains '\\', '.', '~' or starts with '/' followed by a path; a 32-byte key is 44 characters.</summary>
+    private static bool LooksLikePath(string text)
+    {
+        var t = text.Trim();
+        return t.StartsWith('~') || t.StartsWith("./", StringComparison.Ordinal) || t.Contains('\\') || t.Contains('.') || (t.StartsWith('/') && File.Exists(t)) || (t.Length > 1 && t[1] == ':');
+    }
+
+    private static string ExpandHome(string path)
+        => path.StartsWith("~/", StringComparison.Ordinal) || path == "~"
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : string.Empty)
+            : Path.GetFullPath(path);
 }

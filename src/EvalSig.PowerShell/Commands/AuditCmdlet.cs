@@ -26,7 +26,7 @@ public abstract class AuditCmdlet : EvalSigCmdlet
         return ledger;
     }
 
-    /// <summary>Keys from -KeyPath and -Key, then EVALSIG_AUDIT_KEY; none is AuditKeyMissing (terminating).</summary>
+    /// <summary>Keys from -KeyPath and -Key, then EVALSIG_AUDIT_KEY (base64 key text) and EVALSIG_AUDIT_KEY_FILE (a key file path); none is AuditKeyMissing (terminating).</summary>
     protected AuditKeyring ResolveKeyring(IEnumerable<string>? keyPaths, IEnumerable<SecureString>? keys)
     {
         AuditKeyring? ring = null;
@@ -36,7 +36,7 @@ public abstract class AuditCmdlet : EvalSigCmdlet
         return ring!;
     }
 
-    /// <summary>The key that signs new records: -KeyPath, else -Key, else EVALSIG_AUDIT_KEY.</summary>
+    /// <summary>The key that signs new records: -KeyPath, else -Key, else EVALSIG_AUDIT_KEY (base64 text), else EVALSIG_AUDIT_KEY_FILE (path).</summary>
     protected AuditKey ResolveSigningKey(string? keyPath, SecureString? key)
         => ResolveKeyring(keyPath is null ? null : new[] { keyPath }, key is null ? null : new[] { key }).Keys[0];
 
