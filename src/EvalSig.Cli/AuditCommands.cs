@@ -31,12 +31,14 @@ internal static class AuditCommands
         audit.Subcommands.Add(Checkpoint(stdout));
         audit.Subcommands.Add(Key(stdout));
         audit.Subcommands.Add(Repair(stdout));
+        audit.Subcommands.Add(AuditSignCommand.Build(stdout));
+        audit.Subcommands.Add(AuditSchemaCommands.Build(stdout));
         return audit;
     }
 
-    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
+    internal static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger directory (default: $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
-    private static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY (the base64 key text) or $EVALSIG_AUDIT_KEY_FILE (a key file path). Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
+    internal static Option<string[]> KeyOption() => new("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY (the base64 key text) or $EVALSIG_AUDIT_KEY_FILE (a key file path). Several for rotated keys.", AllowMultipleArgumentsPerToken = true };
 
     private static Command Append(TextWriter stdout)
     {

@@ -34,6 +34,7 @@ internal static class Commands
         root.Subcommands.Add(StoreCommands.Store(stdout));
         root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
         root.Subcommands.Add(ComplianceCommands.Envelope(stdout));
+        root.Subcommands.Add(Article30Command.Build(stdout));
         return root;
     }
 
