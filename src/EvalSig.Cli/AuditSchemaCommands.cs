@@ -71,7 +71,7 @@ internal static class AuditSchemaCommands
     }
 
     private static string Fields(AuditSchema s)
-        => s.RequiredFields.Count == 0 ? "-" : string.Join(",", s.RequiredFields.Select(f => f.Type == PayloadFieldType.Any ? f.Name : $"{f.Name}:{f.Type.ToString().ToLowerInvariant()}"));
+        => s.RequiredFields.Count == 0 ? "-" : string.Join(",", s.RequiredFields.Select(f => f.ToString()));
 
     private static string Line(AuditSchema s) => $"{s.SchemaKey,-32} {(s.BuiltIn ? "built-in" : "custom"),-8} {Fields(s)}";
 
@@ -80,6 +80,6 @@ internal static class AuditSchemaCommands
         ["schema_key"] = s.SchemaKey,
         ["built_in"] = s.BuiltIn,
         ["description"] = s.Description,
-        ["required_fields"] = s.RequiredFields.Select(f => (object?)new System.Collections.Generic.SortedDictionary<string, object?>(StringComparer.Ordinal) { ["name"] = f.Name, ["type"] = f.Type.ToString().ToLowerInvariant() }).ToList(),
+        ["required_fields"] = s.RequiredFields.Select(f => (object?)new System.Collections.Generic.SortedDictionary<string, object?>(StringComparer.Ordinal) { ["name"] = f.Name, ["alternatives"] = f.Alternatives?.ToList<object?>(), ["type"] = f.Type.ToString().ToLowerInvariant() }).ToList(),
     });
 }
