@@ -199,7 +199,7 @@ public static class EvalGate
         => Invariant($"p = {Num(c.PValue)}, {(c.Alternative == Alternative.Greater ? "one-sided" : "two-sided")}");
 
     private static string CiText(Comparison c)
-        => Invariant($"{Percent(c.CiLevel)} CI [{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}");
+        => Invariant($"{Percent(c.CiLevel)} CI {IntervalText.Format(c.CiLower, c.CiUpper)}");
 
     private static string Percent(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 
