@@ -58,7 +58,7 @@ public sealed class AuditSchemaRegistry
         S("halluccheck.score.v1", "Hallucination score (0-1, or 0-100).", ("score", PayloadFieldType.Number)),
         S("halluccheck.pii.v1", "PII scan; detected = true when PII was found.", ("detected", PayloadFieldType.Boolean)),
         S("halluccheck.secrets.v1", "Secrets scan; detected = true when a secret was found.", ("detected", PayloadFieldType.Boolean)),
-        new("halluccheck.gate.v1", new[] { new PayloadField("verdict", PayloadFieldType.String, GateOutcome.AlternativeFields) }, true, "A gate decision from HallucCheck or the SpanForge SDK: verdict (or decision, or status), such as ALLOW/PASS or allow/deny."),
+        new("halluccheck.gate.v1", new[] { new PayloadField("verdict", PayloadFieldType.String, GatePayload.AlternativeFields) }, true, "A gate decision from HallucCheck or the SpanForge SDK: verdict (or decision, or status), such as ALLOW/PASS or allow/deny."),
         S("halluccheck.bias.v1", "Bias evaluation."),
         S("halluccheck.drift.v1", "Drift evaluation."),
         S("halluccheck.opa.v1", "Policy (OPA) decision.", ("allowed", PayloadFieldType.Boolean)),

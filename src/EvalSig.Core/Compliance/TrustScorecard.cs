@@ -150,8 +150,8 @@ public static class TrustScorecards
                 return ("secrets", Bool("detected") is { } sd ? (sd ? 0 : 100) : null);
             case "halluccheck.gate.v1":
             case "evalsig.gate.v1":
-                // verdict, else decision/status (the SpanForge SDK's {"decision": "allow"}): see GateOutcome.
-                return ("gate", Audit.GateOutcome.Passed(p) is { } passed ? (passed ? 100 : 0) : null);
+                // verdict, else decision/status (the SpanForge SDK's {"decision": "allow"}): see GatePayload.
+                return ("gate", Audit.GatePayload.Passed(p) is { } passed ? (passed ? 100 : 0) : null);
             case "halluccheck.opa.v1":
                 return ("posture", Bool("allowed") is { } allowed ? (allowed ? 100 : 0) : null);
             case "halluccheck.auth.v1":

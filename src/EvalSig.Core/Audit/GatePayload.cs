@@ -10,7 +10,7 @@ namespace EvalSig.Core.Audit;
 /// "decision" ("allow"/"deny") and its trust feed also reads "status". One place, so the schema
 /// check and the scorecard's gate pass rate accept exactly the same payloads.
 /// </summary>
-public static class GateOutcome
+public static class GatePayload
 {
     /// <summary>Field names read after "verdict", in this order.</summary>
     public static IReadOnlyList<string> AlternativeFields { get; } = new[] { "decision", "status" };
