@@ -35,6 +35,7 @@ internal static class Commands
         root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
         root.Subcommands.Add(ComplianceCommands.Envelope(stdout));
         root.Subcommands.Add(Article30Command.Build(stdout));
+        root.Subcommands.Add(CompletionCommand.Build(stdout, root));
         return root;
     }
 
