@@ -74,6 +74,13 @@ public class DetailsCommandTests
         });
         r.ShouldSucceed();
         Assert.Contains(r.Warnings, w => w.Message.StartsWith("Low coverage:", StringComparison.Ordinal));
+        var release = PowerShellHost.Run("Invoke-EvalGate -Pair @{ Name = 'po'; Baseline = $b; Candidate = $c } | ForEach-Object Verdict", new()
+        {
+            ["b"] = Path.Combine(Paths.Reference("partial-overlap"), "baseline.json"),
+            ["c"] = Path.Combine(Paths.Reference("partial-overlap"), "candidate.json"),
+        });
+        release.ShouldSucceed();
+        Assert.Contains(release.Warnings, w => w.Message.StartsWith("po: Low coverage:", StringComparison.Ordinal));
     }
 
     [Fact]

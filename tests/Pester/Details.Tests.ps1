@@ -106,6 +106,8 @@ Describe '-PassThru, -Verbose and warnings' {
         $c = Import-RunFrame (Join-Path $ReferenceRoot 'partial-overlap/candidate.json')
         $null = Invoke-EvalGate $b $c -WarningVariable w -WarningAction SilentlyContinue
         ($w -join "`n") | Should -Match 'Low coverage'
+        $null = Invoke-EvalGate -Pair @{ Name = 'po'; Baseline = $b; Candidate = $c } -WarningVariable rw -WarningAction SilentlyContinue
+        ($rw -join "`n") | Should -Match '^po: Low coverage'
         $null = Invoke-EvalGate (Join-Path $ReferenceRoot 'binary-unclustered/baseline.json') (Join-Path $ReferenceRoot 'binary-unclustered/candidate.json') -WarningVariable quiet -WarningAction SilentlyContinue
         $quiet | Should -BeNullOrEmpty
     }
