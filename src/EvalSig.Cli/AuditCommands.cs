@@ -35,6 +35,8 @@ internal static class AuditCommands
         audit.Subcommands.Add(Repair(stdout));
         audit.Subcommands.Add(Migrate(stdout, observer));
         audit.Subcommands.Add(TransparencyCommands.Prove(stdout));
+        audit.Subcommands.Add(AuditSignCommand.Build(stdout));
+        audit.Subcommands.Add(AuditSchemaCommands.Build(stdout));
         return audit;
     }
 
@@ -60,13 +62,13 @@ internal static class AuditCommands
         return new AuditReadOptions { Keyring = ring, Observer = observer };
     }
 
-    private static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://... (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
+    internal static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://... (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
     /// <summary>Queries any backend; a local ledger's index is authenticated with the key (or read unauthenticated, with a warning).</summary>
     private static IEnumerable<AuditRecord> QueryAny(IAuditBackend backend, AuditQuery q, string[]? keys, CliObserver observer)
         => backend is LocalLedger local ? local.Query(q, ReadOptions(keys, observer)) : backend.Query(q);
 
-    private static Option<string[]> KeyOption(string description = "Key file(s); default: $EVALSIG_AUDIT_KEY (only when no --key-path is given). Several for rotated keys.") => new("--key-path") { Description = description, AllowMultipleArgumentsPerToken = true };
+    internal static Option<string[]> KeyOption(string description = "Key file(s); default (only when no --key-path is given): $EVALSIG_AUDIT_KEY (the base64 key text), else $EVALSIG_AUDIT_KEY_FILE (a key file path). Several for rotated keys.") => new("--key-path") { Description = description, AllowMultipleArgumentsPerToken = true };
 
     private static Command Append(TextWriter stdout, CliObserver observer)
     {
@@ -150,8 +152,8 @@ internal static class AuditCommands
         var keys = KeyOption("Key file(s) to authenticate index.sqlite; default: $EVALSIG_AUDIT_KEY; without a key the index is read unauthenticated (a warning says so).");
         var schema = new Option<string?>("--schema-key") { Description = "Only this schema key." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var first = new Option<int?>("--first") { Description = "At most this many." };
         var skip = new Option<int>("--skip") { Description = "Skip this many first.", DefaultValueFactory = _ => 0 };
         var json = new Option<bool>("--json") { Description = "Print the stored JSON lines." };
@@ -163,7 +165,7 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.UpperBound(p.GetValue(to), "--to"), First = p.GetValue(first), Skip = p.GetValue(skip) };
             foreach (var r in QueryAny(AuditLog.Open(p.GetValue(ledger)), q, p.GetValue(keys), observer))
             {
                 stdout.WriteLine(p.GetValue(json) ? r.ToJson() : $"{r.ChainPosition,8} {r.TimestampText} {r.SchemaKey,-32} {r.ProjectId ?? "-",-16} {r.RecordId}");
@@ -265,8 +267,8 @@ internal static class AuditCommands
         var noClobber = new Option<bool>("--no-clobber") { Description = "Fail rather than replace a file." };
         var schema = new Option<string?>("--schema-key") { Description = "Only this schema key." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var withProofs = new Option<bool>("--with-proofs") { Description = "Write each record with its inclusion proof against the signed head --checkpoint, so the file verifies alone." };
         var checkpoint = new Option<FileInfo?>("--checkpoint") { Description = "The signed tree head the proofs of --with-proofs are against." };
         var cmd = new Command("export", "Export records as JSONL or CSV (atomically).");
@@ -279,7 +281,7 @@ internal static class AuditCommands
         {
             if (p.GetValue(withProofs))
             {
-                var pq = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
+                var pq = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.UpperBound(p.GetValue(to), "--to") };
                 return TransparencyCommands.Export(stdout, Console.Error, new LocalLedger(p.GetValue(ledger)), pq, p.GetValue(checkpoint), p.GetValue(format)!, p.GetValue(output)!, p.GetValue(compress), p.GetValue(noClobber));
             }
 
@@ -289,7 +291,7 @@ internal static class AuditCommands
                 "CSV" => AuditExportFormat.Csv,
                 _ => throw new EvalSigException(EvalSigError.AuditExportInvalid, EvalSigErrorKind.InvalidArgument, "--format must be jsonl or csv."),
             };
-            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.Instant(p.GetValue(to), "--to") };
+            var q = new AuditQuery { SchemaKey = p.GetValue(schema), ProjectId = p.GetValue(project), From = CliArgs.Instant(p.GetValue(from), "--from"), To = CliArgs.UpperBound(p.GetValue(to), "--to") };
             var n = AuditExport.Write(QueryAny(AuditLog.Open(p.GetValue(ledger)), q, p.GetValue(keys), observer), p.GetValue(output)!.FullName, f, p.GetValue(compress), p.GetValue(noClobber));
             stdout.WriteLine($"{n} records -> {p.GetValue(output)!.FullName}");
             return 0;

@@ -34,6 +34,8 @@ internal static class Commands
         root.Subcommands.Add(StoreCommands.Store(stdout));
         root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
         root.Subcommands.Add(ComplianceCommands.Envelope(stdout));
+        root.Subcommands.Add(Article30Command.Build(stdout));
+        root.Subcommands.Add(CompletionCommand.Build(stdout, root));
         return root;
     }
 
@@ -359,7 +361,7 @@ internal static class Commands
         var inv = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.Append(inv, $"{"Delta",-12} {c.Delta:+0.000000;-0.000000;0}").AppendLine();
-        sb.Append(inv, $"{"CI",-12} {c.CiLevel:P0} [{c.CiLower:G6}, {c.CiUpper:G6}]").AppendLine();
+        sb.Append(inv, $"{"CI",-12} {Core.Gating.IntervalText.Of(c)}").AppendLine();
         sb.Append(inv, $"{"p-value",-12} {c.PValue:G6} ({GateReportJson.AlternativeName(c.Alternative)})").AppendLine();
         sb.Append(inv, $"{"Significant",-12} {(c.Significant ? "yes" : "no")}").AppendLine();
         sb.Append(inv, $"{"MDE",-12} {c.Mde:G6}").AppendLine();

@@ -24,8 +24,8 @@ internal static class ComplianceCommands
     public static Command Scorecard(TextWriter stdout)
     {
         var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
-        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601)." };
-        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601)." };
+        var from = new Option<string?>("--from") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var to = new Option<string?>("--to") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var asOf = new Option<string?>("--as-of") { Description = "The scorecard as the ledger stood at this time." };
         var project = new Option<string?>("--project-id") { Description = "Only this project." };
         var json = new Option<bool>("--json") { Description = "Print JSON." };
@@ -37,7 +37,7 @@ internal static class ComplianceCommands
 
         cmd.SetAction(p =>
         {
-            var card = TrustScorecards.Compute(AuditLog.Open(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.Instant(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.Instant(p.GetValue(asOf), "--as-of"));
+            var card = TrustScorecards.Compute(AuditLog.Open(p.GetValue(ledger)), CliArgs.Instant(p.GetValue(from), "--from"), CliArgs.UpperBound(p.GetValue(to), "--to"), p.GetValue(project), CliArgs.UpperBound(p.GetValue(asOf), "--as-of"));
             if (p.GetValue(json))
             {
                 stdout.WriteLine(JsonValues.Serialize(new OrderedStringDictionary
@@ -79,7 +79,7 @@ internal static class ComplianceCommands
         var report = new Option<FileInfo?>("--report") { Description = "A JSON gate report (from gate --output) to record; without it the gate runs here." };
         var minDelta = new Option<double>("--min-delta") { Description = "Min delta, when the gate runs here.", DefaultValueFactory = _ => 0 };
         var ledger = new Option<string?>("--ledger") { Description = "Ledger: a directory or az://, s3://, gs://, r2:// (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
-        var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY.", AllowMultipleArgumentsPerToken = true };
+        var keys = new Option<string[]>("--key-path") { Description = "Key file(s); default: $EVALSIG_AUDIT_KEY (the base64 key text) or $EVALSIG_AUDIT_KEY_FILE (a key file path).", AllowMultipleArgumentsPerToken = true };
         var store = new Option<string?>("--store") { Description = "Also save both runs to this run store (a directory or az://, s3://...)." };
         var project = new Option<string?>("--project") { Description = "Run-store project (and ledger project)." };
         var create = new Command("create", "Record the decision in the ledger and write its envelope.");

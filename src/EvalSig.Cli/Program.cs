@@ -20,7 +20,12 @@ internal static class Program
     public const int Unavailable = 69;
     public const int NoPermission = 77;
 
-    private static int Main(string[] args) => Run(args, Console.Out, Console.Error);
+    private static int Main(string[] args)
+    {
+        // Core's messages that tell the user what to type name this surface's flags (--no-strict-schema).
+        Core.Diagnostics.Surface.Current = Core.Diagnostics.CommandSurface.Cli;
+        return Run(args, Console.Out, Console.Error);
+    }
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {

@@ -19,8 +19,8 @@ internal static class StoreCommands
     {
         var root = new Option<string>("--root") { Description = "The run store: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://...", Required = true };
         var project = new Option<string>("--project") { Description = "The project.", Required = true };
-        var since = new Option<string?>("--since") { Description = "Inclusive start (ISO-8601)." };
-        var until = new Option<string?>("--until") { Description = "Inclusive end (ISO-8601)." };
+        var since = new Option<string?>("--since") { Description = "Inclusive start (ISO-8601; a plain date starts at 00:00Z)." };
+        var until = new Option<string?>("--until") { Description = "Inclusive end (ISO-8601; a plain date such as 2026-06-30 includes that whole UTC day)." };
         var model = new Option<string?>("--model") { Description = "Only this model." };
         var task = new Option<string?>("--task") { Description = "Only this task." };
         var metric = new Option<string?>("--metric") { Description = "Only this metric." };
@@ -37,7 +37,7 @@ internal static class StoreCommands
             var q = new HistoryQuery
             {
                 Since = CliArgs.Instant(p.GetValue(since), "--since"),
-                Until = CliArgs.Instant(p.GetValue(until), "--until"),
+                Until = CliArgs.UpperBound(p.GetValue(until), "--until"),
                 Model = p.GetValue(model),
                 Task = p.GetValue(task),
                 Metric = p.GetValue(metric),

@@ -108,10 +108,10 @@ public sealed class CliPipelineTests : IDisposable
         var reason = Pascal(r.GetProperty("reason").GetString()!);
         var c = r.GetProperty("comparison");
         var ci = c.GetProperty("ci");
-        var upper = ci[1].ValueKind == JsonValueKind.Null ? "+inf)" : Signed(ci[1].GetDouble()) + "]";
+        var upper = ci[1].ValueKind == JsonValueKind.Null ? "+inf)" : Bound(ci[1].GetDouble()) + "]";
         var lines = new List<string>
         {
-            $"EvalSig gate: {verdict} ({reason}) delta {Signed(c.GetProperty("delta").GetDouble())}, {(c.GetProperty("ci_level").GetDouble() * 100).ToString("0.##", Inv)}% CI [{Signed(ci[0].GetDouble())}, {upper}, p {c.GetProperty("p_value").GetDouble().ToString("G4", Inv)} (one-sided), MDE {c.GetProperty("mde").GetDouble().ToString("G4", Inv)}, method paired_t, exit code {r.GetProperty("step_exit_code").GetInt32()}",
+            $"EvalSig gate: {verdict} ({reason}) delta {Signed(c.GetProperty("delta").GetDouble())}, {(c.GetProperty("ci_level").GetDouble() * 100).ToString("0.##", Inv)}% CI [{Bound(ci[0].GetDouble())}, {upper}, p {c.GetProperty("p_value").GetDouble().ToString("G4", Inv)} (one-sided), MDE {c.GetProperty("mde").GetDouble().ToString("G4", Inv)}, method paired_t, exit code {r.GetProperty("step_exit_code").GetInt32()}",
         };
         var suggestion = r.GetProperty("suggestion").ValueKind == JsonValueKind.String ? "\n" + r.GetProperty("suggestion").GetString() : string.Empty;
         var message = $"EvalSig gate {verdict} ({reason}): {r.GetProperty("explanation").GetString()}{suggestion}";
@@ -345,6 +345,9 @@ public sealed class CliPipelineTests : IDisposable
             Assert.True(errors.Count == 0, xsd + ": " + string.Join("; ", errors));
         }
     }
+
+    /// <summary>A confidence bound as EvalSig writes every interval: signed, six decimals (Core's IntervalText).</summary>
+    private static string Bound(double v) => v.ToString("+0.000000;-0.000000;0.000000", Inv);
 
     private static string WithoutTimestamp(string markdown)
         => string.Join("\n", markdown.Split('\n').Where(l => !l.StartsWith("<sub>EvalSig ", StringComparison.Ordinal)));

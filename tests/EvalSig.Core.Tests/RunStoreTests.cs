@@ -100,7 +100,7 @@ public class RunStoreTests
         Assert.Equal(report.Comparison.PValue, cand.PValue);
         Assert.Equal(b.RunId, cand.ParentRunId);
         Assert.Null(history.Single(r => r.RunId == b.RunId).Verdict);
-        Assert.Equal(EvalSigError.RunStoreInvalid, Assert.Throws<EvalSigException>(() => store.SaveReport("gate", report with { Baseline = null }, false)).Error);
+        Assert.Equal(EvalSigError.RunStoreInvalid, Assert.Throws<EvalSigException>(() => store.SaveReport("gate", report with { BaselineRun = null }, false)).Error);
     }
 
     [Fact]

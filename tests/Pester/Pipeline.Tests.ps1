@@ -36,6 +36,8 @@ exit `$report.StepExitCode
     }
 
     function Format-Signed([double] $v) { $v.ToString('+0.######;-0.######;0', $Inv) }
+    # Interval bounds as EvalSig writes every interval: signed, six decimals.
+    function Format-Bound([double] $v) { $v.ToString('+0.000000;-0.000000;0.000000', $Inv) }
     function Format-R([double] $v) { $v.ToString('R', $Inv) }
     function ConvertTo-Pascal([string] $snake) { -join ($snake -split '_' | ForEach-Object { $_.Substring(0, 1).ToUpperInvariant() + $_.Substring(1) }) }
 
@@ -43,8 +45,8 @@ exit `$report.StepExitCode
     function Get-ExpectedLines([string] $Provider, $Report, [string] $Summary) {
         $c = $Report.comparison
         $reason = ConvertTo-Pascal $Report.reason
-        $upper = if ($null -eq $c.ci[1]) { '+inf)' } else { (Format-Signed $c.ci[1]) + ']' }
-        "EvalSig gate: $($Report.verdict) ($reason) delta $(Format-Signed $c.delta), $(($c.ci_level * 100).ToString('0.##', $Inv))% CI [$(Format-Signed $c.ci[0]), $upper, p $(([double]$c.p_value).ToString('G4', $Inv)) (one-sided), MDE $(([double]$c.mde).ToString('G4', $Inv)), method paired_t, exit code $($Report.step_exit_code)"
+        $upper = if ($null -eq $c.ci[1]) { '+inf)' } else { (Format-Bound $c.ci[1]) + ']' }
+        "EvalSig gate: $($Report.verdict) ($reason) delta $(Format-Signed $c.delta), $(($c.ci_level * 100).ToString('0.##', $Inv))% CI [$(Format-Bound $c.ci[0]), $upper, p $(([double]$c.p_value).ToString('G4', $Inv)) (one-sided), MDE $(([double]$c.mde).ToString('G4', $Inv)), method paired_t, exit code $($Report.step_exit_code)"
         $message = "EvalSig gate $($Report.verdict) ($reason): $($Report.explanation)" + $(if ($null -ne $Report.suggestion) { "`n" + $Report.suggestion })
         $issue = @{ REJECT = 'error'; INCONCLUSIVE = 'warning' }[$Report.verdict]
         if ($Provider -eq 'AzureDevOps') {

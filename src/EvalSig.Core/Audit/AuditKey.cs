@@ -44,7 +44,11 @@ public sealed class AuditKey
     /// <summary>A key with fewer distinct byte values is not random (all zeros, a repeated byte); a random 32-byte key has about 30.</summary>
     public const int MinimumDistinctBytes = 8;
 
+    /// <summary>The environment variable holding the key itself, as base64 text (a pipeline secret), not a path.</summary>
     public const string EnvironmentVariable = "EVALSIG_AUDIT_KEY";
+
+    /// <summary>The environment variable holding the path of a key file (as New-AuditKey -Path / `evalsig audit key --output` write).</summary>
+    public const string FileEnvironmentVariable = "EVALSIG_AUDIT_KEY_FILE";
 
     public const string HmacPrefix = "hmac-sha256:";
 
@@ -93,7 +97,7 @@ public sealed class AuditKey
         }
         catch (FormatException)
         {
-            throw Invalid($"The audit key from {source} is not valid base64. Create a key with New-AuditKey (or `evalsig audit key`).", source);
+            throw Invalid($"The audit key from {source} is not valid base64. Create a key with {Diagnostics.Surface.Say("New-AuditKey", "`evalsig audit key`")}.", source);
         }
 
         return FromBytes(bytes, source);
@@ -104,7 +108,7 @@ public sealed class AuditKey
     {
         if (bytes.Length < MinimumBytes)
         {
-            throw Invalid($"The audit key from {source} has {bytes.Length} bytes ({bytes.Length * 8} bits); at least {MinimumBytes} ({MinimumBytes * 8} bits) are required. Create a key with New-AuditKey.", source);
+            throw Invalid($"The audit key from {source} has {bytes.Length} bytes ({bytes.Length * 8} bits); at least {MinimumBytes} ({MinimumBytes * 8} bits) are required. Create a key with {Diagnostics.Surface.Say("New-AuditKey", "`evalsig audit key`")}.", source);
         }
 
         Span<bool> seen = stackalloc bool[256];

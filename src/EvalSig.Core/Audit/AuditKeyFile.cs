@@ -32,7 +32,7 @@ public static class AuditKeyFile
         var full = Path.GetFullPath(path);
         if (File.Exists(full) && !force)
         {
-            throw new EvalSigException(EvalSigError.FileAlreadyExists, EvalSigErrorKind.ResourceExists, $"The key file '{full}' already exists. Replacing a key makes records signed with it unverifiable unless you keep the old key: rotate it instead (New-AuditKey -Rotate keeps the old key as verify-only), use another path, or -Force if you are sure.", full);
+            throw new EvalSigException(EvalSigError.FileAlreadyExists, EvalSigErrorKind.ResourceExists, $"The key file '{full}' already exists. Replacing a key makes records signed with it unverifiable unless you keep the old key: rotate it instead (" + Diagnostics.Surface.Say("New-AuditKey -Rotate", "`evalsig audit key rotate`") + " keeps the old key as verify-only), use another path, or " + Diagnostics.Surface.Say("-Force", "--force") + " if you are sure.", full);
         }
 
         CreateParent(full);

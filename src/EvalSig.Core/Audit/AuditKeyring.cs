@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Globalization;
+using System.IO;
 using System.Linq;
 using EvalSig.Core.Diagnostics;
 using EvalSig.Core.Time;
@@ -84,7 +85,9 @@ public sealed class AuditKeyring
         => TryResolve(keyPaths, base64Keys, forSigning) ?? throw new EvalSigException(
             EvalSigError.AuditKeyMissing,
             EvalSigErrorKind.InvalidArgument,
-            "No audit key. EvalSig has no default key: create one with `New-AuditKey -Path ~/.evalsig/audit.key` (or `New-AuditKey -AsBase64` for a pipeline secret) and pass -KeyPath, or set EVALSIG_AUDIT_KEY to the base64 key.");
+            Diagnostics.Surface.Say(
+                "No audit key. EvalSig has no default key: create one with `New-AuditKey -Path ~/.evalsig/audit.key` (or `New-AuditKey -AsBase64` for a pipeline secret) and pass -KeyPath, or set EVALSIG_AUDIT_KEY to the base64 key text (or EVALSIG_AUDIT_KEY_FILE to the key file's path).",
+                "No audit key. EvalSig has no default key: create one with `evalsig audit key --output ~/.evalsig/audit.key` and pass --key-path, or set EVALSIG_AUDIT_KEY to the base64 key text (or EVALSIG_AUDIT_KEY_FILE to the key file's path)."));
 
     /// <summary>As <see cref="Resolve"/>, but null when no key is given anywhere (readers that work without a key).</summary>
     public static AuditKeyring? TryResolve(IEnumerable<string>? keyPaths, IEnumerable<string>? base64Keys, bool forSigning = false)
@@ -93,7 +96,7 @@ public sealed class AuditKeyring
         var warnings = new List<string>();
         foreach (var b in base64Keys ?? Array.Empty<string>())
         {
-            keys.Add(AuditKey.FromBase64(b, "the -Key parameter"));
+            keys.Add(AuditKey.FromBase64(b, Diagnostics.Surface.Say("the -Key parameter", "the key text given")));
         }
 
         foreach (var p in keyPaths ?? Array.Empty<string>())
@@ -106,10 +109,44 @@ public sealed class AuditKeyring
             var env = Environment.GetEnvironmentVariable(AuditKey.EnvironmentVariable);
             if (!string.IsNullOrWhiteSpace(env))
             {
+                // EVALSIG_AUDIT_KEY is the key text; a path there is the common mistake, so say which variable takes a path.
+                if (LooksLikePath(env))
+                {
+                    throw new EvalSigException(
+                        EvalSigError.AuditKeyInvalid,
+                        EvalSigErrorKind.InvalidArgument,
+                        $"EVALSIG_AUDIT_KEY holds the key itself as base64 text, but it looks like a path ('{env.Trim()}'). Set EVALSIG_AUDIT_KEY_FILE to the key file's path instead.",
+                        AuditKey.EnvironmentVariable);
+                }
+
                 keys.Add(AuditKey.FromBase64(env, "the EVALSIG_AUDIT_KEY environment variable"));
+            }
+
+            var envFile = Environment.GetEnvironmentVariable(AuditKey.FileEnvironmentVariable);
+            if (!string.IsNullOrWhiteSpace(envFile))
+            {
+                foreach (var k in AuditKeyFile.Load(ExpandHome(envFile.Trim()), forSigning, warnings))
+                {
+                    if (!keys.Any(x => x.KeyId == k.KeyId))
+                    {
+                        keys.Add(k);
+                    }
+                }
             }
         }
 
         return keys.Count == 0 ? null : new AuditKeyring(keys, warnings);
     }
+
+    /// <summary>Base64 never contains '\\', '.', '~' or starts with '/' followed by a path; a 32-byte key is 44 characters.</summary>
+    private static bool LooksLikePath(string text)
+    {
+        var t = text.Trim();
+        return t.StartsWith('~') || t.StartsWith("./", StringComparison.Ordinal) || t.Contains('\\') || t.Contains('.') || (t.StartsWith('/') && File.Exists(t)) || (t.Length > 1 && t[1] == ':');
+    }
+
+    private static string ExpandHome(string path)
+        => path.StartsWith("~/", StringComparison.Ordinal) || path == "~"
+            ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), path.Length > 2 ? path[2..] : string.Empty)
+            : Path.GetFullPath(path);
 }

@@ -30,12 +30,12 @@ public sealed record AuditQuery
     {
         if (From is { } f && To is { } t && f > t)
         {
-            throw new Diagnostics.EvalSigException(Diagnostics.EvalSigError.AuditQueryInvalid, Diagnostics.EvalSigErrorKind.InvalidArgument, $"-From ({Time.IsoTime.Format(f)}) is after -To ({Time.IsoTime.Format(t)}).", this);
+            throw new Diagnostics.EvalSigException(Diagnostics.EvalSigError.AuditQueryInvalid, Diagnostics.EvalSigErrorKind.InvalidArgument, $"The window starts ({Time.IsoTime.Format(f)}) after it ends ({Time.IsoTime.Format(t)}): swap the from and to bounds.", this);
         }
 
         if (First is < 0 || Skip < 0)
         {
-            throw new Diagnostics.EvalSigException(Diagnostics.EvalSigError.AuditQueryInvalid, Diagnostics.EvalSigErrorKind.InvalidArgument, "-First and -Skip must be 0 or more.", this);
+            throw new Diagnostics.EvalSigException(Diagnostics.EvalSigError.AuditQueryInvalid, Diagnostics.EvalSigErrorKind.InvalidArgument, "The number of records to take and to skip must be 0 or more.", this);
         }
     }
 }

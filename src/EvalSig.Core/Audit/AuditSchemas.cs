@@ -24,7 +24,18 @@ public enum PayloadFieldType
     Array,
 }
 
-public sealed record PayloadField(string Name, PayloadFieldType Type);
+/// <summary>
+/// A required payload field. <paramref name="Alternatives"/> are other names that satisfy it, for
+/// producers that spell the same fact differently (the SpanForge SDK's halluccheck.gate.v1 examples
+/// write "decision": "allow" where HallucCheck writes "verdict").
+/// </summary>
+public sealed record PayloadField(string Name, PayloadFieldType Type, IReadOnlyList<string>? Alternatives = null)
+{
+    /// <summary>The name and its alternatives, in order of preference.</summary>
+    public IReadOnlyList<string> Names => Alternatives is { Count: > 0 } a ? new[] { Name }.Concat(a).ToList() : new[] { Name };
+
+    public override string ToString() => string.Join("|", Names) + (Type == PayloadFieldType.Any ? string.Empty : ":" + Type.ToString().ToLowerInvariant());
+}
 
 /// <summary>A schema key and the payload fields it requires.</summary>
 public sealed record AuditSchema(string SchemaKey, IReadOnlyList<PayloadField> RequiredFields, bool BuiltIn, string? Description)
@@ -47,7 +58,7 @@ public sealed class AuditSchemaRegistry
         S("halluccheck.score.v1", "Hallucination score (0-1, or 0-100).", ("score", PayloadFieldType.Number)),
         S("halluccheck.pii.v1", "PII scan; detected = true when PII was found.", ("detected", PayloadFieldType.Boolean)),
         S("halluccheck.secrets.v1", "Secrets scan; detected = true when a secret was found.", ("detected", PayloadFieldType.Boolean)),
-        S("halluccheck.gate.v1", "A gate decision from HallucCheck.", ("verdict", PayloadFieldType.String)),
+        new("halluccheck.gate.v1", new[] { new PayloadField("verdict", PayloadFieldType.String, GatePayload.AlternativeFields) }, true, "A gate decision from HallucCheck or the SpanForge SDK: verdict (or decision, or status), such as ALLOW/PASS or allow/deny."),
         S("halluccheck.bias.v1", "Bias evaluation."),
         S("halluccheck.drift.v1", "Drift evaluation."),
         S("halluccheck.opa.v1", "Policy (OPA) decision.", ("allowed", PayloadFieldType.Boolean)),
@@ -155,7 +166,7 @@ public sealed class AuditSchemaRegistry
 
             if (strict)
             {
-                throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown schema key '{schemaKey}'. Register it with Register-AuditSchema, or pass -StrictSchema:$false to record it unchecked. Get-AuditSchema lists the known keys.", schemaKey);
+                throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, $"Unknown schema key '{schemaKey}'. " + Diagnostics.Surface.Say("Register it with Register-AuditSchema, or pass -StrictSchema:$false to record it unchecked. Get-AuditSchema lists the known keys.", "Register it with `evalsig audit schema register`, or pass --no-strict-schema to record it unchecked. `evalsig audit schema list` lists the known keys."), schemaKey);
             }
 
             return;
@@ -164,13 +175,15 @@ public sealed class AuditSchemaRegistry
         var problems = new List<string>();
         foreach (var f in schema.RequiredFields)
         {
-            if (!payload.TryGetProperty(f.Name, out var v) || v.ValueKind == JsonValueKind.Null)
+            var present = f.Names.Select(n => payload.TryGetProperty(n, out var e) && e.ValueKind != JsonValueKind.Null ? (Name: n, Value: e) : ((string Name, JsonElement Value)?)null).FirstOrDefault(x => x is not null);
+            var names = string.Join("' or '", f.Names);
+            if (present is not { } found)
             {
-                problems.Add($"'{f.Name}' is missing");
+                problems.Add($"'{names}' is missing");
             }
-            else if (!Matches(v.ValueKind, f.Type))
+            else if (!Matches(found.Value.ValueKind, f.Type))
             {
-                problems.Add($"'{f.Name}' must be {f.Type.ToString().ToLowerInvariant()}, not {v.ValueKind.ToString().ToLowerInvariant()}");
+                problems.Add($"'{found.Name}' must be {f.Type.ToString().ToLowerInvariant()}, not {found.Value.ValueKind.ToString().ToLowerInvariant()}");
             }
         }
 

@@ -325,12 +325,12 @@ public static class ChainVerifier
 
             if (tornTail)
             {
-                notes.Add("the ledger ends in a torn line (an append interrupted by a crash), not verified; run Repair-AuditLedger");
+                notes.Add("the ledger ends in a torn line (an append interrupted by a crash), not verified; run Repair-AuditLedger (evalsig audit repair)");
             }
 
             if (!anchored && anchorFailure is null)
             {
-                notes.Add("not anchored: without a checkpoint kept elsewhere, deletion of the newest records cannot be detected (Export-AuditCheckpoint)");
+                notes.Add("not anchored: without a checkpoint kept elsewhere, deletion of the newest records cannot be detected (Export-AuditCheckpoint, evalsig audit checkpoint)");
             }
 
             string? legacyFailure = null;

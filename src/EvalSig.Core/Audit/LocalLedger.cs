@@ -441,7 +441,7 @@ public sealed class LocalLedger : IAuditBackend
         var last = LedgerFile.ReadRange(LedgerPath, snap.LastLineStart, (int)(snap.Complete - 1 - snap.LastLineStart));
         if (!LineFields.TryRead(last, out var f, out var problem))
         {
-            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record ({problem}), so the chain cannot continue. Run Test-AuditChain to find the damage.", LedgerPath);
+            throw new EvalSigException(EvalSigError.AuditLedgerCorrupt, EvalSigErrorKind.InvalidData, $"The last line of '{LedgerPath}' is not a record ({problem}), so the chain cannot continue. Run " + Diagnostics.Surface.Say("Test-AuditChain", "`evalsig audit verify`") + " to find the damage.", LedgerPath);
         }
 
         if (f.Version == 1 && !allowLegacyHead)
@@ -459,7 +459,7 @@ public sealed class LocalLedger : IAuditBackend
     private EvalSigException Torn(string what) => new(
         EvalSigError.AuditLedgerTorn,
         EvalSigErrorKind.InvalidData,
-        $"The ledger '{LedgerPath}' ends badly ({what}), probably from a crash during an append. Nothing acknowledged is lost: run Repair-AuditLedger (it moves the torn bytes to quarantine/), then append again.",
+        $"The ledger '{LedgerPath}' ends badly ({what}), probably from a crash during an append. Nothing acknowledged is lost: run " + Diagnostics.Surface.Say("Repair-AuditLedger", "`evalsig audit repair`") + $" (it moves the torn bytes to quarantine/), then append again.",
         LedgerPath);
 
     private EvalSigException NotFound(string message) => new(EvalSigError.AuditLedgerNotFound, EvalSigErrorKind.ObjectNotFound, message, Directory);

@@ -104,15 +104,15 @@ public sealed record Article30Record
             }
         }
 
-        Need(!string.IsNullOrWhiteSpace(input.ControllerName), "-ControllerName (Art. 30(1)(a): the controller's name)");
-        Need(!string.IsNullOrWhiteSpace(input.ControllerContact), "-ControllerContact (Art. 30(1)(a): the controller's contact details)");
-        Need(input.Purposes.Any(p => !string.IsNullOrWhiteSpace(p)), "-Purpose (Art. 30(1)(b): the purposes of the processing)");
-        Need(input.DataSubjectCategories.Any(p => !string.IsNullOrWhiteSpace(p)), "-DataSubjectCategory (Art. 30(1)(c))");
-        Need(input.PersonalDataCategories.Any(p => !string.IsNullOrWhiteSpace(p)), "-PersonalDataCategory (Art. 30(1)(c))");
-        Need(input.RecipientCategories.Any(p => !string.IsNullOrWhiteSpace(p)), "-RecipientCategory (Art. 30(1)(d); state 'none' explicitly if there are no recipients)");
+        Need(!string.IsNullOrWhiteSpace(input.ControllerName), Surface.Say("-ControllerName", "--controller-name") + " (Art. 30(1)(a): the controller's name)");
+        Need(!string.IsNullOrWhiteSpace(input.ControllerContact), Surface.Say("-ControllerContact", "--controller-contact") + " (Art. 30(1)(a): the controller's contact details)");
+        Need(input.Purposes.Any(p => !string.IsNullOrWhiteSpace(p)), Surface.Say("-Purpose", "--purpose") + " (Art. 30(1)(b): the purposes of the processing)");
+        Need(input.DataSubjectCategories.Any(p => !string.IsNullOrWhiteSpace(p)), Surface.Say("-DataSubjectCategory", "--data-subject-category") + " (Art. 30(1)(c))");
+        Need(input.PersonalDataCategories.Any(p => !string.IsNullOrWhiteSpace(p)), Surface.Say("-PersonalDataCategory", "--personal-data-category") + " (Art. 30(1)(c))");
+        Need(input.RecipientCategories.Any(p => !string.IsNullOrWhiteSpace(p)), Surface.Say("-RecipientCategory", "--recipient-category") + " (Art. 30(1)(d); state 'none' explicitly if there are no recipients)");
         foreach (var t in input.ThirdCountryTransfers)
         {
-            Need(!string.IsNullOrWhiteSpace(t.Destination) && !string.IsNullOrWhiteSpace(t.Safeguards), "each -ThirdCountryTransfer needs a Destination and its Safeguards (Art. 30(1)(e), Art. 46/49)");
+            Need(!string.IsNullOrWhiteSpace(t.Destination) && !string.IsNullOrWhiteSpace(t.Safeguards), "each third-country transfer needs a destination and its safeguards (Art. 30(1)(e), Art. 46/49)");
         }
 
         if (missing.Count > 0)

@@ -62,7 +62,7 @@ public static class AuditEnvelopes
         var entry = AuditLog.Append(ledger, key, new[] { new AuditEntry("evalsig.gate.v1", project, reportJson) }, strictSchema: true)[0];
         if (store is not null)
         {
-            store.SaveReport(StoreIdentifier.Check(project, "project id"), report with { Baseline = baseline, Candidate = candidate }, force: false);
+            store.SaveReport(StoreIdentifier.Check(project, "project id"), report with { BaselineRun = baseline, CandidateRun = candidate }, force: false);
         }
 
         var dir = System.IO.Path.GetDirectoryName(full)!;

@@ -150,8 +150,8 @@ public static class TrustScorecards
                 return ("secrets", Bool("detected") is { } sd ? (sd ? 0 : 100) : null);
             case "halluccheck.gate.v1":
             case "evalsig.gate.v1":
-                var verdict = p.TryGetProperty("verdict", out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!.ToUpperInvariant() : null;
-                return ("gate", verdict is null ? null : verdict is "ALLOW" or "PASS" or "PASSED" ? 100 : 0);
+                // verdict, else decision/status (the SpanForge SDK's {"decision": "allow"}): see GatePayload.
+                return ("gate", Audit.GatePayload.Passed(p) is { } passed ? (passed ? 100 : 0) : null);
             case "halluccheck.opa.v1":
                 return ("posture", Bool("allowed") is { } allowed ? (allowed ? 100 : 0) : null);
             case "halluccheck.auth.v1":

@@ -101,6 +101,6 @@ public static class AtomicFile
     private static EvalSigException FileExists(string full) => new(
         EvalSigError.FileAlreadyExists,
         EvalSigErrorKind.ResourceExists,
-        $"The file '{full}' already exists and -NoClobber was given. Choose another path or omit -NoClobber to replace it.",
+        $"The file '{full}' already exists and " + Diagnostics.Surface.Say("-NoClobber", "--no-clobber") + " was given. Choose another path or omit it to replace the file.",
         full);
 }

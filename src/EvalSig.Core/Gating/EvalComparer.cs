@@ -179,7 +179,7 @@ public static class EvalComparer
         var binary = McNemar.IsBinary(p.Baseline) && McNemar.IsBinary(p.Candidate);
         if (requested == InferenceMethod.Newcombe && !binary)
         {
-            throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "newcombe needs 0/1 scores in both runs; these runs have other scores. Use -Method WelchT (welch_t).", requested);
+            throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "newcombe needs 0/1 scores in both runs; these runs have other scores. Use " + Diagnostics.Surface.Say("-Method WelchT", "--method welch_t") + ".", requested);
         }
 
         if (options.ClusterKey is not null || options.Method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap)
@@ -347,16 +347,16 @@ public static class EvalComparer
         switch (requested)
         {
             case InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap when p.Cluster is null:
-                throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, $"{Name(requested)} needs clusters, but no paired item has a cluster id. Use -Method Auto, or -Cluster <key> to name the cluster key.", requested);
+                throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, $"{Name(requested)} needs clusters, but no paired item has a cluster id. " + Diagnostics.Surface.Say("Use -Method Auto, or -Cluster <key> to name the cluster key.", "Use --method auto, or --cluster <key> to name the cluster key."), requested);
             case InferenceMethod.McNemarExact when !binary:
-                throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "mcnemar_exact needs 0/1 scores in both runs; these runs have other scores. Use -Method Auto or paired_t.", requested);
+                throw new EvalSigException(EvalSigError.MethodNotApplicable, EvalSigErrorKind.InvalidArgument, "mcnemar_exact needs 0/1 scores in both runs; these runs have other scores. " + Diagnostics.Surface.Say("Use -Method Auto or PairedT.", "Use --method auto or paired_t."), requested);
             case InferenceMethod.ClusterBootstrap when g < SampleLimits.MinClustersForClusterBootstrap:
                 limitation = GateReason.TooFewClusters;
-                notes.Add(Invariant($"cluster_bootstrap with only {g} clusters: the percentile cluster bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinClustersForClusterBootstrap} clusters (docs/methodology.md), so its p-value cannot support a decision. Use -Method Auto (wild_cluster_bootstrap here), or add clusters."));
+                notes.Add(Invariant($"cluster_bootstrap with only {g} clusters: the percentile cluster bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinClustersForClusterBootstrap} clusters (docs/methodology.md), so its p-value cannot support a decision. Use method Auto (wild_cluster_bootstrap here), or add clusters."));
                 return requested;
             case InferenceMethod.PairedBootstrap when p.Count < SampleLimits.MinPairsForPairedBootstrap:
                 limitation = GateReason.TooFewPairs;
-                notes.Add(Invariant($"paired_bootstrap with only {p.Count} pairs: the percentile bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinPairsForPairedBootstrap} pairs (docs/methodology.md), so its p-value cannot support a decision. Use -Method Auto, or collect more paired items."));
+                notes.Add(Invariant($"paired_bootstrap with only {p.Count} pairs: the percentile bootstrap rejects true nulls far more often than alpha below {SampleLimits.MinPairsForPairedBootstrap} pairs (docs/methodology.md), so its p-value cannot support a decision. Use method Auto, or collect more paired items."));
                 return requested;
             case InferenceMethod.PairedPermutation when p.Count < SampleLimits.MinUnitsForSignFlip(options.Alpha, options.Alternative):
                 limitation = GateReason.TooFewPairs;

@@ -50,8 +50,8 @@ public static class EvalGate
             EvaluatedAt = IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
             ToolVersion = ToolVersion,
             Options = options with { Inference = inference },
-            Baseline = baseline,
-            Candidate = candidate,
+            BaselineRun = baseline,
+            CandidateRun = candidate,
         };
     }
 
@@ -186,20 +186,20 @@ public static class EvalGate
             var perRun = RequiredPairs(Math.Max(c.NBaseline, c.NCandidate), c.Mde, target);
             return perRun is { } items
                 ? Invariant($"Not enough evidence either way: this unpaired comparison can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. To detect {target:G6} you need about {items} items in each run, or far fewer if both runs score the same items (paired).")
-                : Invariant($"Not enough evidence either way: this unpaired comparison can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. Set -MinDelta to the smallest improvement worth shipping, or score the same items in both runs.");
+                : Invariant($"Not enough evidence either way: this unpaired comparison can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. Set the minimum delta (-MinDelta, --min-delta) to the smallest improvement worth shipping, or score the same items in both runs.");
         }
 
         var need = RequiredPairs(c.NPairs, c.Mde, target);
         return need is { } total
             ? Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. To detect {target:G6} you need about {total} paired items in total (now {c.NPairs}).")
-            : Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. With {what} 0 no sample size is enough to rule out every small effect; set -MinDelta to the smallest improvement worth shipping to get a target, or collect more paired items.");
+            : Invariant($"Not enough evidence either way: this evaluation can only detect effects of {c.Mde:G4} or more at {c.Power * 100:0.##}% power. With {what} 0 no sample size is enough to rule out every small effect; set the minimum delta (-MinDelta, --min-delta) to the smallest improvement worth shipping to get a target, or collect more paired items.");
     }
 
     private static string PText(Comparison c)
         => Invariant($"p = {Num(c.PValue)}, {(c.Alternative == Alternative.Greater ? "one-sided" : "two-sided")}");
 
     private static string CiText(Comparison c)
-        => Invariant($"{Percent(c.CiLevel)} CI [{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}");
+        => Invariant($"{Percent(c.CiLevel)} CI {IntervalText.Format(c.CiLower, c.CiUpper)}");
 
     private static string Percent(double fraction) => (fraction * 100).ToString("0.##", CultureInfo.InvariantCulture) + "%";
 

@@ -56,11 +56,20 @@ public sealed record GateReport
     /// <summary>The options as given (method requested, cluster key, seed...), for re-derivation.</summary>
     public required GateOptions Options { get; init; }
 
-    /// <summary>The baseline the decision was made on, when the report came from the gate (not from JSON).</summary>
-    public RunFrames.RunFrame? Baseline { get; init; }
+    /// <summary>
+    /// The baseline the decision was made on, when the report came from the gate (null when read back
+    /// from JSON). A method, not a property, on purpose: serializers (ConvertTo-Json, Export-Clixml,
+    /// System.Text.Json) write properties only, so a saved or logged report stays the size of its
+    /// numbers instead of carrying both runs item by item.
+    /// </summary>
+    public RunFrames.RunFrame? GetBaseline() => BaselineRun;
 
-    /// <summary>The candidate the decision was made on, when the report came from the gate.</summary>
-    public RunFrames.RunFrame? Candidate { get; init; }
+    /// <summary>The candidate the decision was made on, when the report came from the gate; see <see cref="GetBaseline"/>.</summary>
+    public RunFrames.RunFrame? GetCandidate() => CandidateRun;
+
+    internal RunFrames.RunFrame? BaselineRun { get; init; }
+
+    internal RunFrames.RunFrame? CandidateRun { get; init; }
 
     public override string ToString() => System.FormattableString.Invariant($"{Verdict} ({Reason}) delta={Comparison.Delta:G6} p={Comparison.PValue:G4} ({Comparison.Method})");
 }

@@ -101,7 +101,7 @@ public static class GateReportText
         var rows = new System.Collections.Generic.List<(string, string)>
         {
             ("Delta", Signed(c.Delta)),
-            ($"{level} CI", $"[{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}"),
+            ($"{level} CI", IntervalText.Format(c.CiLower, c.CiUpper)),
             ("Upper bound", $"{Signed(c.OneSidedUpper)} (one-sided {level}; below zero is a significant regression)"),
             ("p-value", $"{Num(c.PValue)} ({sided})"),
             ("MDE", $"{Num(c.Mde)} at {Percent(c.Power)} power"),

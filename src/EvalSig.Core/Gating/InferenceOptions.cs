@@ -58,12 +58,12 @@ public sealed record InferenceOptions
 
         if (NoCluster && ClusterKey is not null)
         {
-            throw Invalid(EvalSigError.InvalidMethod, "-Cluster and -NoCluster contradict each other; give one.", ClusterKey);
+            throw Invalid(EvalSigError.InvalidMethod, Diagnostics.Surface.Say("-Cluster and -NoCluster contradict each other; give one.", "--cluster and --no-cluster contradict each other; give one."), ClusterKey);
         }
 
         if (NoCluster && Method is InferenceMethod.ClusteredT or InferenceMethod.ClusterBootstrap or InferenceMethod.ClusteredCr2 or InferenceMethod.WildClusterBootstrap)
         {
-            throw Invalid(EvalSigError.InvalidMethod, $"Method {Method} needs clusters but -NoCluster was given.", Method);
+            throw Invalid(EvalSigError.InvalidMethod, $"Method {Method} needs clusters but " + Diagnostics.Surface.Say("-NoCluster", "--no-cluster") + " was given.", Method);
         }
     }
 
@@ -96,12 +96,12 @@ public sealed record GateOptions
 
         if (Decision == GateDecision.NonInferiority && !(Margin is { } m && double.IsFinite(m) && m > 0))
         {
-            throw InferenceOptions.Invalid(EvalSigError.InvalidMargin, "A non-inferiority decision needs -Margin m with m > 0 (how much worse the candidate may be).", Margin);
+            throw InferenceOptions.Invalid(EvalSigError.InvalidMargin, "A non-inferiority decision needs " + Diagnostics.Surface.Say("-Margin", "--margin") + " m with m > 0 (how much worse the candidate may be).", Margin);
         }
 
         if (Decision == GateDecision.Superiority && Margin is not null)
         {
-            throw InferenceOptions.Invalid(EvalSigError.InvalidMargin, "-Margin applies only to -Decision NonInferiority.", Margin);
+            throw InferenceOptions.Invalid(EvalSigError.InvalidMargin, Diagnostics.Surface.Say("-Margin applies only to -Decision NonInferiority.", "--margin applies only to --decision non-inferiority."), Margin);
         }
 
         if (!Enum.IsDefined(InconclusiveAs))

@@ -139,7 +139,7 @@ public sealed class CiReporter
             sb.Append(' ').Append(r.Task);
         }
 
-        sb.Append(Inv, $": {r.Verdict} ({r.Reason}) delta {Signed(c.Delta)}, {Percent(c.CiLevel)} CI [{Signed(c.CiLower)}, {Signed(c.CiUpper)}{(double.IsPositiveInfinity(c.CiUpper) ? ")" : "]")}");
+        sb.Append(Inv, $": {r.Verdict} ({r.Reason}) delta {Signed(c.Delta)}, {Percent(c.CiLevel)} CI {IntervalText.Format(c.CiLower, c.CiUpper)}");
         sb.Append(Inv, $", p {Num(c.PValue)} ({(c.Alternative == Alternative.Greater ? "one-sided" : "two-sided")})");
         if (r.AdjustedPValue is { } adjusted && r.AdjustedPValue != c.PValue)
         {

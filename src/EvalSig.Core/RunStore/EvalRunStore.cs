@@ -65,13 +65,13 @@ public sealed class EvalRunStore : IRunStore
     public IReadOnlyList<SaveResult> SaveReport(string project, GateReport report, bool force, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(report);
-        if (report.Baseline is null || report.Candidate is null)
+        if (report.BaselineRun is null || report.CandidateRun is null)
         {
-            throw new EvalSigException(EvalSigError.RunStoreInvalid, EvalSigErrorKind.InvalidArgument, "This gate report carries no runs (it was read back from JSON): save the RunFrames themselves, or pipe the report straight from Invoke-EvalGate.", report.CandidateRunId);
+            throw new EvalSigException(EvalSigError.RunStoreInvalid, EvalSigErrorKind.InvalidArgument, "This gate report carries no runs (it was read back from JSON): save the RunFrames themselves, or " + Diagnostics.Surface.Say("pipe the report straight from Invoke-EvalGate.", "save the run files."), report.CandidateRunId);
         }
 
-        var b = Save(project, report.Baseline, force, null, cancel);
-        var c = Save(project, report.Candidate, force, report, cancel);
+        var b = Save(project, report.BaselineRun, force, null, cancel);
+        var c = Save(project, report.CandidateRun, force, report, cancel);
         return new[] { b, c };
     }
 
@@ -157,7 +157,7 @@ public sealed class EvalRunStore : IRunStore
                 throw new EvalSigException(
                     EvalSigError.RunAlreadyExists,
                     EvalSigErrorKind.ResourceExists,
-                    $"Run '{frame.RunId}' is already in project '{project}' with different content ({existing.Path}). Runs are never changed in place: use a new run id, or -Force to save a new version (the old file is kept).",
+                    $"Run '{frame.RunId}' is already in project '{project}' with different content ({existing.Path}). Runs are never changed in place: use a new run id, or " + Diagnostics.Surface.Say("-Force", "--force") + $" to save a new version (the old file is kept).",
                     frame.RunId);
             }
 
@@ -267,7 +267,7 @@ public sealed class EvalRunStore : IRunStore
     {
         StoreIdentifier.Check(runId, "run id");
         var run = History(project).LastOrDefault(r => r.RunId == runId)
-            ?? throw new EvalSigException(EvalSigError.RunNotFound, EvalSigErrorKind.ObjectNotFound, $"Run '{runId}' is not in project '{project}' (Get-EvalHistory lists the runs).", runId);
+            ?? throw new EvalSigException(EvalSigError.RunNotFound, EvalSigErrorKind.ObjectNotFound, $"Run '{runId}' is not in project '{project}' (" + Diagnostics.Surface.Say("Get-EvalHistory", "`evalsig history`") + " lists the runs).", runId);
         return ReadVerified(run.Path, run.ContentSha256, cancel);
     }
 

@@ -57,12 +57,12 @@ public sealed record WatchOptions
 
         if (Decision == GateDecision.NonInferiority && !(Margin is { } m && double.IsFinite(m) && m > 0 && m < 1))
         {
-            throw Invalid(EvalSigError.InvalidMargin, "A non-inferiority watch needs -Margin m with 0 < m < 1 (how much worse the candidate may be).", Margin);
+            throw Invalid(EvalSigError.InvalidMargin, "A non-inferiority watch needs " + Diagnostics.Surface.Say("-Margin", "--margin") + " m with 0 < m < 1 (how much worse the candidate may be).", Margin);
         }
 
         if (Decision == GateDecision.Superiority && Margin is not null)
         {
-            throw Invalid(EvalSigError.InvalidMargin, "-Margin applies only to -Decision NonInferiority.", Margin);
+            throw Invalid(EvalSigError.InvalidMargin, Diagnostics.Surface.Say("-Margin applies only to -Decision NonInferiority.", "--margin applies only to --decision non-inferiority."), Margin);
         }
 
         if (MinObservations is < 1 || PlannedObservations is < 1)
@@ -77,7 +77,7 @@ public sealed record WatchOptions
 
         if (NoCluster && ClusterKey is not null)
         {
-            throw Invalid(EvalSigError.InvalidMethod, "-Cluster and -NoCluster contradict each other; give one.", ClusterKey);
+            throw Invalid(EvalSigError.InvalidMethod, Diagnostics.Surface.Say("-Cluster and -NoCluster contradict each other; give one.", "--cluster and --no-cluster contradict each other; give one."), ClusterKey);
         }
     }
 

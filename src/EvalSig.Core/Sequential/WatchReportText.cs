@@ -79,7 +79,7 @@ public static class WatchReportText
         var sb = new StringBuilder();
         sb.Append(Inv, $"{"Verdict",-12} {r.Verdict} (exit {r.ExitCode}) - {r.Reason}").AppendLine();
         sb.Append(Inv, $"{"Delta",-12} {Signed(c.Delta)}").AppendLine();
-        sb.Append(Inv, $"{"Sequence",-12} [{Signed(c.CiLower)}, {Signed(c.CiUpper)}] (each bound one-sided at {Percent(1 - (r.Options.Alternative == Alternative.Greater ? r.Alpha : r.Alpha / 2))}, valid at every look)").AppendLine();
+        sb.Append(Inv, $"{"Sequence",-12} {Gating.IntervalText.Format(c.CiLower, c.CiUpper)} (each bound one-sided at {Percent(1 - (r.Options.Alternative == Alternative.Greater ? r.Alpha : r.Alpha / 2))}, valid at every look)").AppendLine();
         sb.Append(Inv, $"{"p-value",-12} {Num(c.PValue)} (anytime-valid, {(c.Alternative == Alternative.Greater ? "one-sided, candidate better" : "two-sided")})").AppendLine();
         sb.Append(Inv, $"{(r.Decision == GateDecision.Superiority ? "Min delta" : "Margin"),-12} {Num(r.Decision == GateDecision.Superiority ? r.MinDelta : r.Margin ?? double.NaN)}").AppendLine();
         sb.Append(Inv, $"{"Observed",-12} {r.Observations} {(r.ClusterLevel ? $"clusters ({r.ClustersComplete} of {r.ClustersTotal} complete)" : "pairs")}; {r.ItemsRead} candidate items read, {r.Matched} matched{(r.StoppedEarly ? ", stopped early" : string.Empty)}").AppendLine();

@@ -30,6 +30,7 @@ public abstract class AuditCmdlet : EvalSigCmdlet
         IAuditBackend? ledger = null;
         var location = Ledger is null || ObjectStoreLocation.IsObjectStoreUri(Ledger) ? Ledger : ResolveOutputPath(Ledger);
         Try(() => ledger = AuditLog.Open(location, options), terminating: true);
+        WriteVerbose($"Audit ledger '{ledger!.Location}'.");
         return ledger!;
     }
 
@@ -50,7 +51,8 @@ public abstract class AuditCmdlet : EvalSigCmdlet
     }
 
     /// <summary>
-    /// Keys from -KeyPath and -Key - or, only when neither is given, EVALSIG_AUDIT_KEY; none is
+    /// Keys from -KeyPath and -Key - or, only when neither is given, EVALSIG_AUDIT_KEY (base64 key
+    /// text), else EVALSIG_AUDIT_KEY_FILE (a key file path); none is
     /// AuditKeyMissing (terminating). For signing, an exposed key file is refused (AuditKeyInsecure);
     /// otherwise it is a warning.
     /// </summary>
@@ -79,7 +81,7 @@ public abstract class AuditCmdlet : EvalSigCmdlet
         return ring;
     }
 
-    /// <summary>The key that signs new records: the active key of -KeyPath, else -Key, else EVALSIG_AUDIT_KEY. A verify-only key is AuditKeyRetired.</summary>
+    /// <summary>The key that signs new records: the active key of -KeyPath, else -Key, else EVALSIG_AUDIT_KEY (base64 text), else EVALSIG_AUDIT_KEY_FILE (path). A verify-only key is AuditKeyRetired.</summary>
     protected AuditKey ResolveSigningKey(string? keyPath, SecureString? key)
     {
         var ring = ResolveKeyring(keyPath is null ? null : new[] { keyPath }, key is null ? null : new[] { key }, forSigning: true);

@@ -169,26 +169,20 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     }
 
     /// <summary>
-    /// A date parameter: DateTime (unspecified kind is UTC), DateTimeOffset, or ISO-8601 text;
-    /// anything else is a terminating AuditQueryInvalid.
+    /// A date parameter: DateTime (unspecified kind is UTC), DateTimeOffset, DateOnly or ISO-8601 text,
+    /// converted by Core's <see cref="Core.Time.DateBound"/> rule (a plain date as an upper bound includes
+    /// that whole UTC day); anything else is a terminating AuditQueryInvalid.
     /// </summary>
-    protected DateTimeOffset? ToInstant(object? value, string parameterName)
+    protected DateTimeOffset? ToInstant(object? value, string parameterName, bool upperBound = false)
     {
         var v = value is PSObject p ? p.BaseObject : value;
-        switch (v)
+        if (Core.Time.DateBound.TryConvert(v, upperBound, out var result))
         {
-            case null:
-                return null;
-            case DateTimeOffset dto:
-                return dto;
-            case DateTime dt:
-                return dt.Kind == DateTimeKind.Unspecified ? new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)) : new DateTimeOffset(dt.ToUniversalTime());
-            case string s when Core.Time.IsoTime.TryParse(s, out var t):
-                return t;
-            default:
-                ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 or 2026-01-01T09:30:00Z.", v));
-                return null;
+            return result;
         }
+
+        ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, $"-{parameterName} '{v}' is not a date and time: give a DateTime or ISO-8601 text such as 2026-01-01 (a whole UTC day) or 2026-01-01T09:30:00Z.", v));
+        return null;
     }
 
     /// <summary>A run store root: object storage (az://, s3://, gs://, r2://) as given, else a directory path.</summary>
@@ -209,7 +203,26 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
             ThrowTerminatingError(Error(EvalSigError.PathNotFileSystem, EvalSigErrorKind.InvalidArgument, $"'{path}' is not a file-system path.", path));
         }
 
+        WriteVerbose($"Path '{path}' is '{full}'.");
         return full;
+    }
+
+    /// <summary>
+    /// After a file was written: a verbose line with its size and, with -PassThru, the file as the
+    /// FileSystem provider returns it (Get-Item's object, with PSPath/PSParentPath), so it renders
+    /// in Get-Item's grouped table instead of as a bare FileInfo.
+    /// </summary>
+    protected void FileWritten(string path, bool passThru)
+    {
+        var info = new FileInfo(path);
+        WriteVerbose(info.Exists ? $"Wrote '{path}' ({info.Length} bytes)." : $"Wrote '{path}'.");
+        if (passThru)
+        {
+            foreach (var item in InvokeProvider.Item.Get(new[] { path }, force: true, literalPath: true))
+            {
+                WriteObject(item);
+            }
+        }
     }
 
     /// <summary>
@@ -258,7 +271,9 @@ public abstract class EvalSigCmdlet : PSCmdlet, IDisposable
     private RunFrame ReadFrame(string path, RunFrameReadOptions options)
     {
         RunFrame? frame = null;
+        WriteVerbose($"Reading '{path}'.");
         Try(() => frame = RunFrameFile.Read(path, options, Cancellation), terminating: true);
+        WriteVerbose($"Read run '{frame!.RunId}': {frame.Count} items from '{path}'.");
         return frame!;
     }
 

@@ -78,6 +78,7 @@ public sealed class ExportAuditCheckpointCommand : AuditCmdlet
         var bytes = Encoding.UTF8.GetBytes(cp.ToJson() + "\n");
         if (Try(() => AtomicFile.Write(target, s => s.Write(bytes), NoClobber)))
         {
+            FileWritten(target, passThru: false);
             WriteObject(cp);
         }
     }

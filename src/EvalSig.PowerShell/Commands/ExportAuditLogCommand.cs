@@ -95,7 +95,7 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
         IEnumerable<AuditRecord> records = _records;
         if (ParameterSetName == nameof(ParameterSet.Query))
         {
-            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To)) };
+            var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, nameof(From)), To = ToInstant(To, nameof(To), upperBound: true) };
             var ledger = OpenLedger();
             if (ledger is LocalLedger local)
             {
@@ -116,9 +116,9 @@ public sealed class ExportAuditLogCommand : AuditCmdlet
             ThrowTerminatingError(Error(EvalSigError.AuditProofUnavailable, EvalSigErrorKind.InvalidArgument, "-Checkpoint is the signed head the proofs of -WithProofs are against: add -WithProofs.", Checkpoint));
         }
 
-        if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true) && PassThru)
+        if (Try(() => AuditExport.Write(records, target, Format, Compress, NoClobber, Cancellation), terminating: true))
         {
-            WriteObject(new FileInfo(target));
+            FileWritten(target, PassThru);
         }
     }
 

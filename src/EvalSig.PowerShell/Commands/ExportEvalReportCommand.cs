@@ -117,9 +117,9 @@ public sealed class ExportEvalReportCommand : EvalSigCmdlet
         }
 
         var bytes = new UTF8Encoding(false).GetBytes(text);
-        if (Try(() => AtomicFile.Write(target, s => s.Write(bytes), NoClobber)) && PassThru)
+        if (Try(() => AtomicFile.Write(target, s => s.Write(bytes), NoClobber)))
         {
-            WriteObject(new FileInfo(target));
+            FileWritten(target, PassThru);
         }
     }
 }

@@ -47,9 +47,9 @@ public sealed class ExportRunFrameCommand : EvalSigCmdlet
             return;
         }
 
-        if (Try(() => RunFrameFile.Write(frame, target, Format, NoClobber, Cancellation)) && PassThru)
+        if (Try(() => RunFrameFile.Write(frame, target, Format, NoClobber, Cancellation)))
         {
-            WriteObject(new FileInfo(target));
+            FileWritten(target, PassThru);
         }
     }
 }

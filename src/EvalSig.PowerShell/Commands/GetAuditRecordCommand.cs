@@ -50,7 +50,7 @@ public sealed class GetAuditRecordCommand : AuditCmdlet
 
     protected override void EndProcessing()
     {
-        var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, "From"), To = ToInstant(To, "To"), First = First, Skip = Skip };
+        var query = new AuditQuery { SchemaKey = SchemaKey, ProjectId = ProjectId, From = ToInstant(From, "From"), To = ToInstant(To, "To", upperBound: true), First = First, Skip = Skip };
         var options = new AuditReadOptions { Keyring = TryResolveKeyring(KeyPath, Key), Observer = Observer };
         Try(
             () =>

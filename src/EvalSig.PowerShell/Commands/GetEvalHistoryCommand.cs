@@ -50,7 +50,7 @@ public sealed class GetEvalHistoryCommand : EvalSigCmdlet
         var query = new HistoryQuery
         {
             Since = ToInstant(Since, nameof(Since)),
-            Until = ToInstant(Until, nameof(Until)),
+            Until = ToInstant(Until, nameof(Until), upperBound: true),
             Model = Model,
             Task = Task,
             Metric = Metric,

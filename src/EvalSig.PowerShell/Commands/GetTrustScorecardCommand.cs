@@ -28,8 +28,8 @@ public sealed class GetTrustScorecardCommand : AuditCmdlet
     protected override void EndProcessing()
     {
         var from = ToInstant(From, nameof(From));
-        var to = ToInstant(To, nameof(To));
-        var asOf = ToInstant(AsOf, nameof(AsOf));
+        var to = ToInstant(To, nameof(To), upperBound: true);
+        var asOf = ToInstant(AsOf, nameof(AsOf), upperBound: true);
         if (from is { } f && to is { } t && f > t)
         {
             ThrowTerminatingError(Error(EvalSigError.AuditQueryInvalid, EvalSigErrorKind.InvalidArgument, "-From is after -To.", From));

@@ -30,8 +30,10 @@ public sealed class ImportRunFrameCommand : RunFrameReadingCmdlet
         foreach (var file in InputFiles())
         {
             RunFrame? frame = null;
+            WriteVerbose($"Reading '{file}'.");
             if (Try(() => frame = RunFrameFile.Read(file, options, Cancellation)))
             {
+                WriteVerbose($"Read run '{frame!.RunId}': {frame.Count} items from '{file}'.");
                 WriteObject(frame);
             }
         }

@@ -149,6 +149,14 @@ public sealed class InvokeEvalGateCommand : RunPairCmdlet
         var activity = $"Invoke-EvalGate ({tasks.Count} tasks)";
         ReleaseReport? result = null;
         Try(() => result = RunWithProgress(activity, (p, c) => ReleaseGate.Decide(tasks, release, p, c), _pipeline!.Status(activity)), terminating: true);
+        foreach (var task in result!.Tasks)
+        {
+            foreach (var warning in SampleWarnings.Of(task.Comparison))
+            {
+                WriteWarning($"{task.Task}: {warning}");
+            }
+        }
+
         WriteObject(result);
         Try(() => _pipeline!.Release(result!), terminating: true);
     }

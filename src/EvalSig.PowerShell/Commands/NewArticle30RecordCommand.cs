@@ -104,7 +104,7 @@ public sealed class NewArticle30RecordCommand : AuditCmdlet
         var ring = ResolveKeyring(KeyPath, Key, forSigning: Append);
         var ledger = OpenLedger();
         Article30Record? record = null;
-        Try(() => record = Article30Record.Create(input, ledger, ring, ToInstant(From, nameof(From)), ToInstant(To, nameof(To))), terminating: true);
+        Try(() => record = Article30Record.Create(input, ledger, ring, ToInstant(From, nameof(From)), ToInstant(To, nameof(To), upperBound: true)), terminating: true);
         if (Append && ShouldProcess(ledger.Location, $"Append Article 30 record {record!.RecordId} as {Article30Record.SchemaKey}"))
         {
             Try(() => AuditLog.Append(ledger, ring.SigningKey, new[] { new AuditEntry(Article30Record.SchemaKey, ProjectId, record!.ToJson()) }, strictSchema: true, Cancellation), terminating: true);

@@ -63,6 +63,7 @@ public sealed class NewAuditEnvelopeCommand : AuditCmdlet
         AuditEnvelopeInfo? info = null;
         if (Try(() => info = AuditEnvelopes.Create(Report, ResolveOutputPath(BaselinePath), ResolveOutputPath(CandidatePath), target, OpenLedger(), key, store, Project), terminating: true))
         {
+            FileWritten(target, passThru: false);
             WriteObject(info);
         }
     }

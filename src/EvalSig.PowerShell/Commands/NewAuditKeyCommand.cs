@@ -126,6 +126,7 @@ public sealed class NewAuditKeyCommand : EvalSigCmdlet
         AuditKey? key = null;
         if (Try(() => key = AuditKeyFile.Create(target, Force), terminating: true))
         {
+            FileWritten(target, passThru: false);
             WriteObject(new AuditKeyInfo(key!.KeyId, new FileInfo(target).FullName));
         }
     }

@@ -87,6 +87,12 @@ public abstract class RunPairCmdlet : RunFrameInputCmdlet
         var name = $"{activity} {candidate.RunId}";
         T? result = default;
         Try(() => result = RunWithProgress(name, (p, c) => work(_baseline!, candidate, p, c), status?.Invoke(name)), terminating: true);
+        var comparison = result switch { GateReport g => g.Comparison, RunComparison rc => rc.Comparison, _ => null };
+        foreach (var warning in comparison is null ? Array.Empty<string>() : SampleWarnings.Of(comparison))
+        {
+            WriteWarning(warning);
+        }
+
         WriteObject(result);
         return result!;
     }

@@ -81,6 +81,10 @@ public sealed class SaveEvalRunCommand : RunFrameInputCmdlet
         {
             WriteVerbose($"Run '{r.Run.RunId}' is already stored with the same content: nothing written.");
         }
+        else
+        {
+            WriteVerbose($"Saved run '{r.Run.RunId}' to '{r.Run.Path}' ({r.Outcome}).");
+        }
 
         if (PassThru)
         {

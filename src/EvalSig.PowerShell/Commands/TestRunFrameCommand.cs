@@ -19,6 +19,7 @@ public sealed class TestRunFrameCommand : RunFrameReadingCmdlet
         foreach (var file in InputFiles())
         {
             RunFrameValidation? result = null;
+            WriteVerbose($"Validating '{file}'.");
             if (Try(() => result = RunFrameValidation.Of(file, RunFrameFile.Validate(file, options, Cancellation))))
             {
                 WriteObject(Quiet ? result!.Valid : result);

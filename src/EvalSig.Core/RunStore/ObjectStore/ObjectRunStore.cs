@@ -80,12 +80,12 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
     public IReadOnlyList<SaveResult> SaveReport(string project, GateReport report, bool force, CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(report);
-        if (report.Baseline is null || report.Candidate is null)
+        if (report.GetBaseline() is not { } baseline || report.GetCandidate() is not { } candidate)
         {
             throw new EvalSigException(EvalSigError.RunStoreInvalid, EvalSigErrorKind.InvalidArgument, "This gate report carries no runs (it was read back from JSON): save the RunFrames themselves, or pipe the report straight from Invoke-EvalGate.", report.CandidateRunId);
         }
 
-        return new[] { Save(project, report.Baseline, force, null, cancel), Save(project, report.Candidate, force, report, cancel) };
+        return new[] { Save(project, baseline, force, null, cancel), Save(project, candidate, force, report, cancel) };
     }
 
     public SaveResult Save(string project, RunFrame frame, bool force, GateReport? gate = null, CancellationToken cancel = default)
