@@ -412,7 +412,8 @@ internal static class RunFrameJsonReader
                 switch (r.TokenType)
                 {
                     case JsonTokenType.String:
-                        cluster = r.GetString();
+                        // The previous item's cluster, compared in place, costs no string.
+                        cluster = b.LastClusterId is { } last && r.ValueTextEquals(last) ? last : r.GetString();
                         break;
                     case JsonTokenType.Number:
                         cluster = Encoding.UTF8.GetString(r.ValueSpan);
