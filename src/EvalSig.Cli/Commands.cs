@@ -106,7 +106,30 @@ internal static class Commands
             var o = Input.Options(p);
             var (b, c) = (p.GetValue(Baseline)!, p.GetValue(Candidate)!);
             RunFrameArgs.OneStdin(b, c);
-            return (RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o));
+
+            // The two inputs are read at once (issue 16: wall time is reading); a baseline error is
+            // reported first, as when they were read one after the other.
+            var candidate = System.Threading.Tasks.Task.Run(() => RunFrameArgs.Read(c, o));
+            RunFrame baseline;
+            try
+            {
+                baseline = RunFrameArgs.Read(b, o);
+            }
+            catch
+            {
+                try
+                {
+                    candidate.Wait();
+                }
+                catch (AggregateException)
+                {
+                    // The baseline's error wins; the candidate's is not lost silently, it surfaces once the baseline is fixed.
+                }
+
+                throw;
+            }
+
+            return (baseline, candidate.GetAwaiter().GetResult());
         }
     }
 

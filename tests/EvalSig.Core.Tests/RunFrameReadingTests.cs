@@ -46,6 +46,49 @@ public class RunFrameReadingTests
         }
     }
 
+    [Theory]
+    [InlineData(RunFrameFormat.Json)]
+    [InlineData(RunFrameFormat.Jsonl)]
+    [InlineData(RunFrameFormat.Csv)]
+    [InlineData(RunFrameFormat.Parquet)]
+    public void ClusterIds_OfNeighbouringItems_ShareOneString_WithTheSameValues(RunFrameFormat format)
+    {
+        // Issue 16: a run of equal cluster ids keeps one string; values must not change (escapes included).
+        var dir = Directory.CreateTempSubdirectory("evalsig-core-").FullName;
+        try
+        {
+            var json = Path.Combine(dir, "run.json");
+            File.WriteAllText(json, """
+                {"run_id":"r","model_id":"m","task_id":"t","metric_name":"a","items":[
+                  {"item_id":"a","score":1,"cluster_id":"p\u00e9"},
+                  {"item_id":"b","score":0,"cluster_id":"pé"},
+                  {"item_id":"c","score":1,"cluster_id":"q"},
+                  {"item_id":"d","score":1,"cluster_id":null},
+                  {"item_id":"e","score":0,"cluster_id":"q"},
+                  {"item_id":"f","score":0,"cluster_id":"q"}]}
+                """);
+            var path = Path.Combine(dir, "run." + format.ToString().ToLowerInvariant());
+            if (format != RunFrameFormat.Json)
+            {
+                RunFrameFile.Write(RunFrameFile.Read(json), path, format);
+            }
+            else
+            {
+                path = json;
+            }
+
+            var f = RunFrameFile.Read(path);
+
+            Assert.Equal(new[] { "p\u00e9", "p\u00e9", "q", null, "q", "q" }.Select(c => c is null ? null : System.Text.RegularExpressions.Regex.Unescape(c)), f.ClusterIds);
+            Assert.Same(f.ClusterIds[0], f.ClusterIds[1]);
+            Assert.Same(f.ClusterIds[4], f.ClusterIds[5]);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
+
     [Fact]
     public void StreamedJson_ItemsAndMetadataSpanningBufferRefills_ParseExactly()
     {

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Management.Automation;
@@ -252,5 +253,34 @@ public class RunFrameCommandTests
         var r = PowerShellHost.Run("Import-RunFrame $source | Export-RunFrame ([IO.Path]::Combine($dir, 'a.dat'))", new() { ["source"] = TinyBaseline, ["dir"] = t.Path });
         Assert.Equal("RunFrameFormatUnknown,EvalSig.Commands.ExportRunFrameCommand", Assert.Single(r.ErrorIds));
         Assert.Empty(Directory.GetFiles(t.Path));
+    }
+    /// <summary>A Parquet file whose footer claims a list of two billion entries, and a UTF-16 CSV without a byte order mark (issue 15).</summary>
+    public static TheoryData<string> HostileFiles => new() { "lying.parquet", "wide.csv" };
+
+    [Theory]
+    [MemberData(nameof(HostileFiles))]
+    public void HostileFile_ImportTestAndGate_GiveRunFrameInvalidErrorRecords_NamingTheFile(string name)
+    {
+        using var t = new TempDirectory();
+        var p = t.File(name);
+        System.IO.File.WriteAllBytes(p, name.EndsWith(".parquet", StringComparison.Ordinal)
+            ? [.. "PAR1"u8, .. new byte[64], 0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, .. BitConverter.GetBytes(8), .. "PAR1"u8]
+            : System.Text.Encoding.Unicode.GetBytes("item_id,score\na,1\nb,0\n"));
+        var vars = new Dictionary<string, object?> { ["p"] = p, ["b"] = System.IO.Path.Combine(Paths.Reference("tiny"), "baseline.json") };
+
+        var import = PowerShellHost.Run("Import-RunFrame -LiteralPath $p", vars);
+        Assert.Empty(import.Output);
+        var e = Assert.Single(import.Errors);
+        Assert.Equal("RunFrameInvalid,EvalSig.Commands.ImportRunFrameCommand", e.FullyQualifiedErrorId);
+        Assert.Equal(ErrorCategory.InvalidData, e.CategoryInfo.Category);
+        Assert.Contains(p, e.ToString(), StringComparison.Ordinal);
+        Assert.Equal("RunFrameInvalidException", e.Exception.GetType().Name);
+
+        var gate = PowerShellHost.Run("Invoke-EvalGate -Baseline $b -Candidate $p", vars);
+        Assert.Contains("RunFrameInvalid,EvalSig.Commands.InvokeEvalGateCommand", gate.ErrorIds);
+
+        var test = PowerShellHost.Run("Test-RunFrame -LiteralPath $p", vars);
+        dynamic v = test.One();
+        Assert.False((bool)v.Valid);
     }
 }

@@ -183,3 +183,32 @@ Describe 'Export-RunFrame' {
         Join-Path $TestDrive 'a.dat' | Should -Not -Exist
     }
 }
+
+Describe 'Hostile files' {
+    # Issue 15: a damaged or oddly encoded file is RunFrameInvalid naming the file, never a raw library exception.
+    It 'refuses <Name> with RunFrameInvalid naming the file' -ForEach @(
+        @{ Name = 'lying.parquet'; Bytes = [byte[]](@(0x50, 0x41, 0x52, 0x31) + @(0) * 64 + @(0x19, 0xFC, 0xFF, 0xFF, 0xFF, 0xFF, 0x07, 0, 8, 0, 0, 0, 0x50, 0x41, 0x52, 0x31)) }
+        @{ Name = 'wide.csv'; Bytes = [System.Text.Encoding]::Unicode.GetBytes("item_id,score`na,1`nb,0`n") }
+        @{ Name = 'cut.eval'; Bytes = [byte[]](0x50, 0x4B, 3, 4, 20, 0, 0, 0, 8, 0) }
+    ) {
+        $p = Join-Path $TestDrive $Name
+        [System.IO.File]::WriteAllBytes($p, $Bytes)
+        $out = Import-RunFrame -LiteralPath $p -ErrorVariable err -ErrorAction SilentlyContinue
+        $out | Should -BeNullOrEmpty
+        $err.Count | Should -Be 1
+        $err[0].FullyQualifiedErrorId | Should -Be 'RunFrameInvalid,EvalSig.Commands.ImportRunFrameCommand'
+        $err[0].Exception | Should -BeOfType ([EvalSig.Core.Diagnostics.EvalSigException])
+        $err[0].ToString() | Should -Match ([regex]::Escape($p))
+        { Invoke-EvalGate -Baseline $TinyBaseline -Candidate $p -ErrorAction Stop } |
+            Should -Throw -ErrorId 'RunFrameInvalid,EvalSig.Commands.InvokeEvalGateCommand'
+    }
+
+    It 'reads a UTF-16 CSV that starts with a byte order mark like its UTF-8 twin' {
+        $text = "item_id,score`nq000000,1`nq000001,0`n"
+        $u8 = Join-Path $TestDrive 'u8.csv'
+        $u16 = Join-Path $TestDrive 'u16.csv'
+        [System.IO.File]::WriteAllText($u8, $text, [System.Text.UTF8Encoding]::new($false))
+        [System.IO.File]::WriteAllText($u16, $text, [System.Text.Encoding]::Unicode)
+        (Import-RunFrame $u16).ItemIds | Should -Be (Import-RunFrame $u8).ItemIds
+    }
+}

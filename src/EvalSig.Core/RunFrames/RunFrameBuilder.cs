@@ -47,8 +47,26 @@ internal sealed class RunFrameBuilder
     /// <summary>Set when the text could not be parsed any further (malformed JSON, say).</summary>
     public bool Malformed { get; private set; }
 
+    /// <summary>The last cluster id kept; items of one cluster usually sit together, so they share one string.</summary>
+    public string? LastClusterId => _lastCluster;
+
+    private string? _lastCluster;
+
     public void Add(string? itemId, double score, string? clusterId, int epoch, string? metadataJson)
     {
+        // Issue 16: keep one string per run of equal cluster ids, not one per item (the copy dies young).
+        if (clusterId is not null)
+        {
+            if (string.Equals(clusterId, _lastCluster, StringComparison.Ordinal))
+            {
+                clusterId = _lastCluster;
+            }
+            else
+            {
+                _lastCluster = clusterId;
+            }
+        }
+
         _itemIds.Add(itemId);
         _scores.Add(score);
         _clusterIds.Add(clusterId);

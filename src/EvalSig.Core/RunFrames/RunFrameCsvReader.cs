@@ -17,7 +17,7 @@ internal static class RunFrameCsvReader
 {
     public static void Read(Stream stream, RunFrameBuilder b, RunFrameReadOptions o, CancellationToken cancel)
     {
-        using var text = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var text = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         var csv = new CsvRecordReader(text);
         var header = new List<string?>();
         var row = new List<string?>();

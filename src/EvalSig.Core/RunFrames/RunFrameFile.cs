@@ -168,7 +168,15 @@ public static class RunFrameFile
     private static RunFrameBuilder ParseHelm(string folder, RunFrameReadOptions o, CancellationToken cancel)
     {
         var b = new RunFrameBuilder(folder);
-        Harness.HelmRun.Read(folder, b, o, cancel);
+        try
+        {
+            Harness.HelmRun.Read(folder, b, o, cancel);
+        }
+        catch (Exception ex) when (ReaderFailure.IsDataFailure(ex))
+        {
+            ReaderFailure.Report(b, RunFrameFormat.Helm, ex, null);
+        }
+
         ApplyRunFieldDefaults(b, folder, o, RunFrameFormat.Helm);
         return b;
     }
@@ -178,17 +186,77 @@ public static class RunFrameFile
     /// bytes before the rest: nothing here seeks, so pipes and standard input work like files.
     /// </summary>
     private static RunFrameBuilder ParseStream(Stream stream, string name, string? filePath, RunFrameReadOptions o, CancellationToken cancel)
+        => ParseStream(stream, name, filePath, o, null, cancel);
+
+    private static RunFrameBuilder ParseStream(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel)
+    {
+        try
+        {
+            return ParseStreamCore(stream, name, filePath, o, transcodedFrom, cancel);
+        }
+        catch (Exception ex) when (ReaderFailure.IsDataFailure(ex))
+        {
+            // Detection and the transcoder read before any reader runs; their failures are the file's too.
+            var b = new RunFrameBuilder(filePath ?? name);
+            ReaderFailure.Report(b, o.Format, ex, transcodedFrom);
+            return b;
+        }
+    }
+
+    private static RunFrameBuilder ParseStreamCore(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel)
     {
         var head = new byte[DetectBytes];
         var n = ReadFully(stream, head);
+
+        // Text in UTF-16 or UTF-32 is read through a transcoder to UTF-8 when its byte order mark says
+        // which it is (a strict one: a lone surrogate is an error, not a replacement character).
+        if (transcodedFrom is null && o.Format is not RunFrameFormat.Parquet && TextEncodings.FromByteOrderMark(head.AsSpan(0, n)) is { } bom)
+        {
+            using var rest = new ReplayStream(head[bom.Length..n], n - bom.Length, stream);
+            using var utf8 = Encoding.CreateTranscodingStream(rest, bom.Encoding, new UTF8Encoding(false, true), leaveOpen: true);
+            return ParseStream(utf8, name, filePath, o, bom.Name, cancel);
+        }
+
         var format = o.Format == RunFrameFormat.Auto ? Detect(name, filePath, head.AsSpan(0, n), n < head.Length) : o.Format;
         if (format == RunFrameFormat.Helm)
         {
             throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"A HELM run is a folder ({Harness.HelmRun.StatsFile}, scenario_state.json, run_spec.json): give the run folder's path; '{name}' cannot be read as one.", name);
         }
 
-        using var input = new ReplayStream(head, n, stream);
+        var zip = n >= 4 && head.AsSpan(0, 4).SequenceEqual(ZipMagic);
         var b = new RunFrameBuilder(filePath ?? name);
+        if (format is not RunFrameFormat.Parquet && !(format is RunFrameFormat.Inspect && zip) && TextEncodings.Unmarked(head.AsSpan(0, n)) is { } unmarked)
+        {
+            // Without a byte order mark, UTF-16 and UTF-32 text shows as NUL bytes; read as UTF-8 it
+            // would be garbage (a CSV of one odd column), so it is refused by name.
+            b.MalformedText(unmarked.Reason, null, unmarked.Byte + 1);
+            ApplyRunFieldDefaults(b, filePath ?? name, o, format);
+            return b;
+        }
+
+        using var input = new ReplayStream(head, n, stream);
+        try
+        {
+            ReadFormat(stream, input, format, zip, b, o, name, filePath, cancel);
+        }
+        catch (Exception ex) when (ReaderFailure.IsDataFailure(ex))
+        {
+            ReaderFailure.Report(b, format, ex, transcodedFrom);
+        }
+
+        if (format is RunFrameFormat.Json or RunFrameFormat.Jsonl or RunFrameFormat.Csv or RunFrameFormat.Parquet)
+        {
+            b.Provenance = new RunFrameProvenance(format, name, "EvalSig RunFrame", null, null, o.HasToolChoices
+                ? ToolChoicesIgnored
+                : Array.Empty<string>());
+        }
+
+        ApplyRunFieldDefaults(b, filePath ?? name, o, format);
+        return b;
+    }
+
+    private static void ReadFormat(Stream stream, ReplayStream input, RunFrameFormat format, bool zip, RunFrameBuilder b, RunFrameReadOptions o, string name, string? filePath, CancellationToken cancel)
+    {
         switch (format)
         {
             case RunFrameFormat.Json:
@@ -220,21 +288,11 @@ public static class RunFrameFile
                 Harness.LmEvalSamples.Read(input, b, o, name, filePath, cancel);
                 break;
             case RunFrameFormat.Inspect:
-                Harness.InspectLog.Read(input, n >= 4 && head.AsSpan(0, 4).SequenceEqual(ZipMagic), b, o, name, filePath, cancel);
+                Harness.InspectLog.Read(input, zip, b, o, name, filePath, cancel);
                 break;
             default:
-                throw new ArgumentOutOfRangeException(nameof(o), o.Format, "Unknown format.");
+                throw new EvalSigException(EvalSigError.RunFrameUnsupported, EvalSigErrorKind.InvalidArgument, $"'{name}' cannot be read as {format}.", name);
         }
-
-        if (format is RunFrameFormat.Json or RunFrameFormat.Jsonl or RunFrameFormat.Csv or RunFrameFormat.Parquet)
-        {
-            b.Provenance = new RunFrameProvenance(format, name, "EvalSig RunFrame", null, null, o.HasToolChoices
-                ? ToolChoicesIgnored
-                : Array.Empty<string>());
-        }
-
-        ApplyRunFieldDefaults(b, filePath ?? name, o, format);
-        return b;
     }
 
     private const int DetectBytes = 64 * 1024;
@@ -359,9 +417,9 @@ public static class RunFrameFile
                 }
             }
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
         {
-            // Python's bare NaN, or a cut-off head: the names seen so far decide.
+            // Python's bare NaN, a cut-off head or a name that is not UTF-8: the names seen so far decide.
         }
 
         return (names, false);

@@ -182,6 +182,12 @@ internal static class RunFrameJsonReader
                 b.MalformedText("malformed JSON: " + FirstSentence(ex.Message), ex.LineNumber + 1, ex.BytePositionInLine + 1);
                 return;
             }
+            catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
+            {
+                // Utf8JsonReader checks UTF-8 only when a string is decoded; the value is in the item or field read from here.
+                b.MalformedText("a string is not valid UTF-8 (in the value that starts after this byte); save the file as UTF-8", null, baseOffset + pos + reader.BytesConsumed + 1);
+                return;
+            }
 
             if (!needMore)
             {
@@ -406,7 +412,8 @@ internal static class RunFrameJsonReader
                 switch (r.TokenType)
                 {
                     case JsonTokenType.String:
-                        cluster = r.GetString();
+                        // The previous item's cluster, compared in place, costs no string.
+                        cluster = b.LastClusterId is { } last && r.ValueTextEquals(last) ? last : r.GetString();
                         break;
                     case JsonTokenType.Number:
                         cluster = Encoding.UTF8.GetString(r.ValueSpan);

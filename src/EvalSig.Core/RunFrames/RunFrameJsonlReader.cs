@@ -19,7 +19,7 @@ internal static class RunFrameJsonlReader
     public static void Read(Stream stream, RunFrameBuilder b, RunFrameReadOptions o, CancellationToken cancel)
     {
         var run = new RunFieldAccumulator(b);
-        using var text = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var text = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         long lineNo = 0;
         string? line;
         while ((line = text.ReadLine()) is not null)

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Globalization;
 using System.IO;
 using System.Linq;
 using System.Threading;
@@ -69,6 +70,12 @@ internal static class RunFrameParquet
 
     public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel)
     {
+        if (ParquetFooter.Check(stream) is { } bad)
+        {
+            b.MalformedText("not a readable Parquet file: " + bad.Reason, null, bad.Byte);
+            return;
+        }
+
         try
         {
             ReadTable(stream, b, cancel);
@@ -98,6 +105,24 @@ internal static class RunFrameParquet
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             cancel.ThrowIfCancellationRequested();
+            try
+            {
+                ReadRowGroup(reader, g, b, fields, item, score, run, ref total, cancel);
+            }
+            catch (InvalidDataException ex)
+            {
+                // Name the row group: in a file of many, it tells which part is damaged.
+                throw new InvalidDataException(string.Create(CultureInfo.InvariantCulture, $"row group {g} of {reader.RowGroupCount}: {Unprefixed(ex.Message)}"), ex);
+            }
+        }
+
+        b.Header = run.ToHeader();
+    }
+
+    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, ref long total, CancellationToken cancel)
+    {
+        ParquetColumn? F(string name) => fields.TryGetValue(name, out var f) ? f : null;
+        {
             using var rg = reader.OpenRowGroup(g);
             var n = rg.RowCount;
             var ids = rg.ReadStrings(item.Name, cancel);
@@ -165,8 +190,6 @@ internal static class RunFrameParquet
 
             total += n;
         }
-
-        b.Header = run.ToHeader();
     }
 
     /// <summary>A column outside the schema as plain values, when its type is a string, number or boolean.</summary>
@@ -253,6 +276,11 @@ internal static class RunFrameParquet
 
         throw new InvalidDataException($"column 'epoch' must hold int32, not {TypeName(f)}");
     }
+
+    private static string Unprefixed(string message)
+        => message.StartsWith(NotReadable, StringComparison.Ordinal) ? message[NotReadable.Length..] : message;
+
+    private const string NotReadable = "not a readable Parquet file: ";
 
     private static string TypeName(ParquetColumn f) => f.ClrType?.Name ?? "a nested or binary type";
 

@@ -101,7 +101,7 @@ internal static class InspectLog
     private static void ReadJson(Stream stream, RunFrameBuilder b, RunFrameReadOptions o, string source, string? filePath, List<string> notes, CancellationToken cancel)
     {
         string text;
-        using (var reader = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true))
+        using (var reader = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true))
         {
             text = reader.ReadToEnd();
         }
@@ -140,12 +140,20 @@ internal static class InspectLog
         try
         {
             using var s = e.Open();
-            using var r = new StreamReader(s, new UTF8Encoding(false));
+            using var r = new StreamReader(s, new UTF8Encoding(false, true));
             return PythonJson.Parse(r.ReadToEnd());
         }
-        catch (Exception ex) when (ex is JsonException or InvalidDataException)
+        catch (Exception ex) when (ex is JsonException or InvalidDataException or DecoderFallbackException)
         {
-            b.MalformedText(e.FullName + ": " + (ex is JsonException ? "malformed JSON: " : "unreadable entry: ") + ex.Message.Split(" LineNumber:")[0].Trim(), null, null);
+            // Positions inside a compressed entry are the entry's own lines, so the entry is named with them.
+            var where = ex is JsonException { LineNumber: { } line } j ? Invariant($" (line {line + 1}, byte {j.BytePositionInLine + 1})") : string.Empty;
+            var what = ex switch
+            {
+                JsonException => "malformed JSON: ",
+                DecoderFallbackException => "not valid UTF-8: ",
+                _ => "unreadable entry: ",
+            };
+            b.MalformedText(e.FullName + where + ": " + what + ex.Message.Split(" LineNumber:")[0].Trim(), null, null);
             return null;
         }
     }

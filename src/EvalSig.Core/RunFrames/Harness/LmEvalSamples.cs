@@ -33,7 +33,7 @@ internal static partial class LmEvalSamples
     {
         var rows = new List<Row>();
         var notes = new List<string>();
-        using var text = new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var text = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
         long lineNo = 0;
         string? line;
         while ((line = text.ReadLine()) is not null)

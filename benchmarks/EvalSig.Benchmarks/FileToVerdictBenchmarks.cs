@@ -1,0 +1,123 @@
+using System;
+using System.IO;
+using System.Text.Json;
+using BenchmarkDotNet.Attributes;
+using EvalSig.Core.Gating;
+using EvalSig.Core.RunFrames;
+using EvalSig.Core.Statistics;
+using EvalSig.Testing;
+
+namespace EvalSig.Benchmarks;
+
+/// <summary>
+/// Issue 16 part 1: from two files to a verdict, against the floor of merely tokenizing both files
+/// with <see cref="Utf8JsonReader"/> (the target is a gate within 2x the floor). Set the size with
+/// <c>EVALSIG_BENCH_ITEMS</c> (default 1,000,000). The whole-process figures (wall and peak RSS of
+/// <c>evalsig gate</c>) come from <c>-- write-runs</c> and /usr/bin/time -v: see benchmarks/README.md.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+public class FileToVerdictBenchmarks
+{
+    private string _dir = string.Empty;
+    private string _base = string.Empty;
+    private string _cand = string.Empty;
+
+    [Params(RunFrameFormat.Json, RunFrameFormat.Jsonl, RunFrameFormat.Csv, RunFrameFormat.Parquet)]
+    public RunFrameFormat Format { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        var n = Environment.GetEnvironmentVariable("EVALSIG_BENCH_ITEMS") is { Length: > 0 } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
+        _dir = Directory.CreateTempSubdirectory("evalsig-f2v-").FullName;
+        (_base, _cand) = RunFiles.Write(_dir, n, Format);
+    }
+
+    [GlobalCleanup]
+    public void Cleanup() => Directory.Delete(_dir, true);
+
+    /// <summary>The floor: every token of both files read by Utf8JsonReader, nothing kept (JSON and JSONL only).</summary>
+    [Benchmark(Baseline = true)]
+    public long TokenizeBothFiles()
+        => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? Tokenize(_base) + Tokenize(_cand) : ReadBytes(_base) + ReadBytes(_cand);
+
+    [Benchmark]
+    public int ReadBothFiles() => RunFrameFile.Read(_base).Count + RunFrameFile.Read(_cand).Count;
+
+    [Benchmark]
+    public GateVerdict GatePairedT()
+        => EvalGate.Decide(RunFrameFile.Read(_base), RunFrameFile.Read(_cand), new GateOptions { MinDelta = 0.005, Inference = new InferenceOptions { Method = InferenceMethod.PairedT, Alternative = Alternative.Greater } }).Verdict;
+
+    private static long Tokenize(string path)
+    {
+        var bytes = File.ReadAllBytes(path);
+        var reader = new Utf8JsonReader(bytes, new JsonReaderOptions { AllowMultipleValues = true });
+        long tokens = 0;
+        while (reader.Read())
+        {
+            tokens++;
+        }
+
+        return tokens;
+    }
+
+    private static long ReadBytes(string path)
+    {
+        // CSV and Parquet have no Utf8JsonReader floor; reading the bytes is the floor there.
+        var buffer = new byte[1 << 20];
+        using var f = File.OpenRead(path);
+        long total = 0;
+        int k;
+        while ((k = f.Read(buffer)) > 0)
+        {
+            total += k;
+        }
+
+        return total;
+    }
+}
+
+/// <summary>Baseline and candidate files of one format for the file-to-verdict benchmarks.</summary>
+internal static class RunFiles
+{
+    public static (string Baseline, string Candidate) Write(string dir, int n, RunFrameFormat format)
+    {
+        var ext = format.ToString().ToLowerInvariant();
+        var b = SyntheticRuns.WriteJson(Path.Combine(dir, "base-src.json"), n, seed: 1, clusterSize: 5, runId: "base");
+        var c = SyntheticRuns.WriteJson(Path.Combine(dir, "cand-src.json"), n, seed: 2, clusterSize: 5, shift: 0.01, runId: "cand");
+        if (format == RunFrameFormat.Json)
+        {
+            return (b, c);
+        }
+
+        var bo = Path.Combine(dir, "base." + ext);
+        var co = Path.Combine(dir, "cand." + ext);
+        RunFrameFile.Write(RunFrameFile.Read(b), bo, format);
+        RunFrameFile.Write(RunFrameFile.Read(c), co, format);
+        File.Delete(b);
+        File.Delete(c);
+        return (bo, co);
+    }
+
+    /// <summary><c>write-runs &lt;dir&gt; &lt;items&gt; [json|jsonl|csv|parquet]...</c>: the files the whole-process benchmark gates.</summary>
+    public static int Run(string[] args)
+    {
+        if (args.Length < 2)
+        {
+            Console.Error.WriteLine("usage: write-runs <dir> <items> [json|jsonl|csv|parquet]...");
+            return 64;
+        }
+
+        var n = int.Parse(args[1], System.Globalization.CultureInfo.InvariantCulture);
+        var formats = args.Length > 2 ? args[2..] : ["json", "jsonl", "csv", "parquet"];
+        foreach (var f in formats)
+        {
+            var dir = Directory.CreateDirectory(Path.Combine(args[0], f)).FullName;
+            var (b, c) = Write(dir, n, Enum.Parse<RunFrameFormat>(f, ignoreCase: true));
+            Console.WriteLine($"{b} {new FileInfo(b).Length / 1e6:F1} MB, {c}");
+        }
+
+        return 0;
+    }
+}
