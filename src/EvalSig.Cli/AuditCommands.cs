@@ -62,6 +62,38 @@ internal static class AuditCommands
         return new AuditReadOptions { Keyring = ring, Observer = observer };
     }
 
+    /// <summary>Payloads from --payload-file, else --payload, else JSON lines on stdin ('-' or none); blank lines are skipped.</summary>
+    internal static List<string> ReadPayloads(FileInfo? file, string? payload)
+    {
+        var payloads = new List<string>();
+        if (file is { } f)
+        {
+            if (!f.Exists)
+            {
+                throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.ObjectNotFound, $"The payload file '{f.FullName}' does not exist.");
+            }
+
+            payloads.Add(File.ReadAllText(f.FullName));
+        }
+        else if (payload is { } text && text != "-")
+        {
+            payloads.Add(text);
+        }
+        else
+        {
+            string? line;
+            while ((line = Console.In.ReadLine()) is not null)
+            {
+                if (line.Trim().Length > 0)
+                {
+                    payloads.Add(line);
+                }
+            }
+        }
+
+        return payloads;
+    }
+
     internal static Option<string?> LedgerOption() => new("--ledger") { Description = "Ledger: a directory, or az://container/prefix, s3://bucket/prefix, gs://..., r2://... (default: $EVALSIG_AUDIT_BACKEND, else $EVALSIG_AUDIT_ROOT, else ~/.evalsig/audit)." };
 
     /// <summary>Queries any backend; a local ledger's index is authenticated with the key (or read unauthenticated, with a warning).</summary>
@@ -93,31 +125,7 @@ internal static class AuditCommands
 
         cmd.SetAction(p =>
         {
-            var payloads = new List<string>();
-            if (p.GetValue(file) is { } f)
-            {
-                if (!f.Exists)
-                {
-                    throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.ObjectNotFound, $"The payload file '{f.FullName}' does not exist.");
-                }
-
-                payloads.Add(File.ReadAllText(f.FullName));
-            }
-            else if (p.GetValue(payload) is { } text && text != "-")
-            {
-                payloads.Add(text);
-            }
-            else
-            {
-                string? line;
-                while ((line = Console.In.ReadLine()) is not null)
-                {
-                    if (line.Trim().Length > 0)
-                    {
-                        payloads.Add(line);
-                    }
-                }
-            }
+            var payloads = ReadPayloads(p.GetValue(file), p.GetValue(payload));
 
             var schemaKey = p.GetValue(schema) ?? (payloads.Count > 0 && LooksLikeGateReport(payloads[0]) ? "evalsig.gate.v1" : null)
                 ?? throw new EvalSigException(EvalSigError.AuditSchemaUnknown, EvalSigErrorKind.InvalidArgument, "Give --schema-key (only a gate report is recorded without one).");

@@ -28,31 +28,7 @@ internal static class AuditSignCommand
 
         cmd.SetAction(p =>
         {
-            var payloads = new List<string>();
-            if (p.GetValue(file) is { } f)
-            {
-                if (!f.Exists)
-                {
-                    throw new EvalSigException(EvalSigError.AuditPayloadInvalid, EvalSigErrorKind.ObjectNotFound, $"The payload file '{f.FullName}' does not exist.");
-                }
-
-                payloads.Add(File.ReadAllText(f.FullName));
-            }
-            else if (p.GetValue(payload) is { } text && text != "-")
-            {
-                payloads.Add(text);
-            }
-            else
-            {
-                string? line;
-                while ((line = Console.In.ReadLine()) is not null)
-                {
-                    if (line.Trim().Length > 0)
-                    {
-                        payloads.Add(line);
-                    }
-                }
-            }
+            var payloads = AuditCommands.ReadPayloads(p.GetValue(file), p.GetValue(payload));
 
             var key = AuditKeyring.Resolve(p.GetValue(keys), null).Keys[0];
             foreach (var json in payloads)

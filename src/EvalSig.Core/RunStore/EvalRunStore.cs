@@ -33,6 +33,20 @@ public sealed record HistoryQuery
     public string? Verdict { get; init; }
 
     public bool IncludeSuperseded { get; init; }
+
+    /// <summary>The runs this query selects, oldest first (ties by save time); one rule for every store.</summary>
+    public IReadOnlyList<StoredRun> Apply(IEnumerable<StoredRun> runs)
+        => runs
+            .Where(r => (IncludeSuperseded || !r.Superseded)
+                && (Since is not { } s || r.Timestamp >= s)
+                && (Until is not { } u || r.Timestamp <= u)
+                && (Model is null || string.Equals(r.Model, Model, StringComparison.Ordinal))
+                && (Task is null || string.Equals(r.Task, Task, StringComparison.Ordinal))
+                && (Metric is null || string.Equals(r.Metric, Metric, StringComparison.Ordinal))
+                && (Verdict is null || string.Equals(r.Verdict, Verdict, StringComparison.OrdinalIgnoreCase)))
+            .OrderBy(r => r.Timestamp)
+            .ThenBy(r => r.SavedAt)
+            .ToList();
 }
 
 /// <summary>
@@ -249,17 +263,7 @@ public sealed class EvalRunStore : IRunStore
             throw new EvalSigException(EvalSigError.RunNotFound, EvalSigErrorKind.ObjectNotFound, $"There is no project '{project}' in the run store '{Root}'.{(Projects() is { Count: > 0 } p ? " Projects: " + string.Join(", ", p) + "." : string.Empty)}", project);
         }
 
-        return ReadManifest(project)
-            .Where(r => (q.IncludeSuperseded || !r.Superseded)
-                && (q.Since is not { } s || r.Timestamp >= s)
-                && (q.Until is not { } u || r.Timestamp <= u)
-                && (q.Model is null || string.Equals(r.Model, q.Model, StringComparison.Ordinal))
-                && (q.Task is null || string.Equals(r.Task, q.Task, StringComparison.Ordinal))
-                && (q.Metric is null || string.Equals(r.Metric, q.Metric, StringComparison.Ordinal))
-                && (q.Verdict is null || string.Equals(r.Verdict, q.Verdict, StringComparison.OrdinalIgnoreCase)))
-            .OrderBy(r => r.Timestamp)
-            .ThenBy(r => r.SavedAt)
-            .ToList();
+        return q.Apply(ReadManifest(project));
     }
 
     /// <summary>The current version of a run, exactly as saved: its content must still match the manifest's content_sha256.</summary>

@@ -215,17 +215,7 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
             throw new EvalSigException(EvalSigError.RunNotFound, EvalSigErrorKind.ObjectNotFound, $"There is no project '{project}' in the run store '{Root}'.{(projects.Count > 0 ? " Projects: " + string.Join(", ", projects) + "." : string.Empty)}", project);
         }
 
-        return runs
-            .Where(r => (q.IncludeSuperseded || !r.Superseded)
-                && (q.Since is not { } s || r.Timestamp >= s)
-                && (q.Until is not { } u || r.Timestamp <= u)
-                && (q.Model is null || string.Equals(r.Model, q.Model, StringComparison.Ordinal))
-                && (q.Task is null || string.Equals(r.Task, q.Task, StringComparison.Ordinal))
-                && (q.Metric is null || string.Equals(r.Metric, q.Metric, StringComparison.Ordinal))
-                && (q.Verdict is null || string.Equals(r.Verdict, q.Verdict, StringComparison.OrdinalIgnoreCase)))
-            .OrderBy(r => r.Timestamp)
-            .ThenBy(r => r.SavedAt)
-            .ToList();
+        return q.Apply(runs);
     }
 
     public RunFrame Load(string project, string runId, CancellationToken cancel = default)
