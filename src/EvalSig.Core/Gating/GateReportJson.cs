@@ -50,29 +50,7 @@ public static class GateReportJson
         Num(w, "min_delta", r.MinDelta);
         Num(w, "alpha", r.Alpha);
         Num(w, "power", r.Power);
-        if (r.Suggestion is null)
-        {
-            w.WriteNull("suggestion");
-        }
-        else
-        {
-            w.WriteString("suggestion", r.Suggestion);
-        }
-
-        w.WriteString("decision", r.Decision == GateDecision.Superiority ? "superiority" : "non_inferiority");
-        if (r.Margin is { } m)
-        {
-            Num(w, "margin", m);
-        }
-        else
-        {
-            w.WriteNull("margin");
-        }
-
-        w.WriteString("baseline_run_id", r.BaselineRunId);
-        w.WriteString("candidate_run_id", r.CandidateRunId);
-        w.WriteString("evaluated_at", IsoTime.Format(r.EvaluatedAt));
-        w.WriteString("tool_version", r.ToolVersion);
+        WriteDecisionTail(w, r.Suggestion, r.Decision, r.Margin, r.BaselineRunId, r.CandidateRunId, r.EvaluatedAt, r.ToolVersion);
         w.WritePropertyName("options");
         WriteOptions(w, r.Options);
         w.WriteEndObject();
@@ -179,6 +157,37 @@ public static class GateReportJson
             },
             InconclusiveAs = o.TryGetProperty("inconclusive_as", out var ia) && ia.ValueKind == JsonValueKind.String ? ParseInconclusiveAs(ia.GetString()!) : InconclusiveOutcome.Failed,
         };
+    }
+
+    /// <summary>
+    /// The members after the statistics that every verdict report shares (gate and watch): suggestion,
+    /// decision, margin, the two run ids, evaluated_at and tool_version, in EVALSIG's order.
+    /// </summary>
+    internal static void WriteDecisionTail(Utf8JsonWriter w, string? suggestion, GateDecision decision, double? margin, string baselineRunId, string candidateRunId, DateTimeOffset evaluatedAt, string toolVersion)
+    {
+        if (suggestion is null)
+        {
+            w.WriteNull("suggestion");
+        }
+        else
+        {
+            w.WriteString("suggestion", suggestion);
+        }
+
+        w.WriteString("decision", decision == GateDecision.Superiority ? "superiority" : "non_inferiority");
+        if (margin is { } m)
+        {
+            Num(w, "margin", m);
+        }
+        else
+        {
+            w.WriteNull("margin");
+        }
+
+        w.WriteString("baseline_run_id", baselineRunId);
+        w.WriteString("candidate_run_id", candidateRunId);
+        w.WriteString("evaluated_at", IsoTime.Format(evaluatedAt));
+        w.WriteString("tool_version", toolVersion);
     }
 
     public static string AlternativeName(Alternative a) => a == Alternative.Greater ? "greater" : "two_sided";

@@ -29,29 +29,7 @@ public static class WatchReportText
             GateReportJson.WriteComparison(w, r.Comparison);
             Num(w, "min_delta", r.MinDelta);
             Num(w, "alpha", r.Alpha);
-            if (r.Suggestion is null)
-            {
-                w.WriteNull("suggestion");
-            }
-            else
-            {
-                w.WriteString("suggestion", r.Suggestion);
-            }
-
-            w.WriteString("decision", r.Decision == GateDecision.Superiority ? "superiority" : "non_inferiority");
-            if (r.Margin is { } m)
-            {
-                Num(w, "margin", m);
-            }
-            else
-            {
-                w.WriteNull("margin");
-            }
-
-            w.WriteString("baseline_run_id", r.BaselineRunId);
-            w.WriteString("candidate_run_id", r.CandidateRunId);
-            w.WriteString("evaluated_at", IsoTime.Format(r.EvaluatedAt));
-            w.WriteString("tool_version", r.ToolVersion);
+            GateReportJson.WriteDecisionTail(w, r.Suggestion, r.Decision, r.Margin, r.BaselineRunId, r.CandidateRunId, r.EvaluatedAt, r.ToolVersion);
             w.WriteStartObject("watch");
             w.WriteString("sequence", r.Sequence == SequenceKind.Asymptotic ? "asymptotic" : "betting");
             w.WriteNumber("items_read", r.ItemsRead);
