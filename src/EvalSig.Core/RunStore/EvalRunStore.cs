@@ -208,26 +208,7 @@ public sealed class EvalRunStore : IRunStore
 
             placing = true;
             Storage(() => FileOps.Rename(staging, target, overwrite: false), target, "placing the new run at");
-            var entry = new StoredRun
-            {
-                ProjectId = project,
-                RunId = frame.RunId,
-                Model = frame.ModelId,
-                Task = frame.TaskId,
-                Metric = frame.MetricName,
-                Timestamp = ts,
-                NItems = frame.Count,
-                ConfigHash = string.IsNullOrEmpty(frame.ConfigHash) ? null : frame.ConfigHash,
-                Delta = gate?.Comparison.Delta,
-                PValue = gate?.Comparison.PValue,
-                Verdict = gate?.Verdict.ToString(),
-                ParentRunId = gate?.BaselineRunId,
-                Path = target,
-                Version = version,
-                Superseded = false,
-                ContentSha256 = hash,
-                SavedAt = IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
-            };
+            var entry = StoredRun.Create(project, frame, ts, gate, target, version, hash);
             runs.Add(entry);
             WriteManifest(project, runs);
             return new SaveResult(current >= 0 ? SaveOutcome.NewVersion : SaveOutcome.Saved, entry);

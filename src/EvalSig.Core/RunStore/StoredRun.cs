@@ -43,6 +43,29 @@ public sealed record StoredRun
     public required string ContentSha256 { get; init; }
 
     public required DateTimeOffset SavedAt { get; init; }
+
+    /// <summary>The manifest entry of a newly saved version of <paramref name="frame"/> (one shape for every store).</summary>
+    internal static StoredRun Create(string project, RunFrames.RunFrame frame, DateTimeOffset timestamp, Gating.GateReport? gate, string path, int version, string contentSha256)
+        => new()
+        {
+            ProjectId = project,
+            RunId = frame.RunId,
+            Model = frame.ModelId,
+            Task = frame.TaskId,
+            Metric = frame.MetricName,
+            Timestamp = timestamp,
+            NItems = frame.Count,
+            ConfigHash = string.IsNullOrEmpty(frame.ConfigHash) ? null : frame.ConfigHash,
+            Delta = gate?.Comparison.Delta,
+            PValue = gate?.Comparison.PValue,
+            Verdict = gate?.Verdict.ToString(),
+            ParentRunId = gate?.BaselineRunId,
+            Path = path,
+            Version = version,
+            Superseded = false,
+            ContentSha256 = contentSha256,
+            SavedAt = Time.IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
+        };
 }
 
 /// <summary>What a save did.</summary>

@@ -172,26 +172,7 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
                 PutNew(project, frame.RunId, Location.KeyRoot + project + "/" + relative, bytes, hash, cancel);
             }
 
-            var entry = new StoredRun
-            {
-                ProjectId = project,
-                RunId = frame.RunId,
-                Model = frame.ModelId,
-                Task = frame.TaskId,
-                Metric = frame.MetricName,
-                Timestamp = ts,
-                NItems = frame.Count,
-                ConfigHash = string.IsNullOrEmpty(frame.ConfigHash) ? null : frame.ConfigHash,
-                Delta = gate?.Comparison.Delta,
-                PValue = gate?.Comparison.PValue,
-                Verdict = gate?.Verdict.ToString(),
-                ParentRunId = gate?.BaselineRunId,
-                Path = PathOf(project, relative),
-                Version = version,
-                Superseded = false,
-                ContentSha256 = hash,
-                SavedAt = IsoTime.ToMicroseconds(DateTimeOffset.UtcNow),
-            };
+            var entry = StoredRun.Create(project, frame, ts, gate, PathOf(project, relative), version, hash);
             runs.Add(entry);
             if (WriteManifest(project, runs, manifestETag, cancel))
             {
