@@ -59,7 +59,7 @@ public class RunStoreBenchmarks
     public int Save_1M()
     {
         var f = _frame;
-        var fresh = new RunFrame(f.Header with { RunId = "big-" + (_saves++).ToString(CultureInfo.InvariantCulture) }, f.ItemIdArray, f.ScoreArray, f.ClusterIdArray, f.EpochArray, f.MetadataArray, null);
+        var fresh = f.WithHeader(f.Header with { RunId = "big-" + (_saves++).ToString(CultureInfo.InvariantCulture) });
         var r = _store.Save("save", fresh, force: false);
         return r.Outcome == SaveOutcome.Saved ? r.Run.NItems : throw new InvalidOperationException("not a fresh save");
     }

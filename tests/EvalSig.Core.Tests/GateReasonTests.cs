@@ -58,7 +58,7 @@ public class GateReasonTests
     public void BundledExample_CandidateScoringZeroEverywhere_IsRegressed()
     {
         var b = RunFrameFile.Read(Path.Combine(TestPaths.RepoRoot, "examples", "baseline.json"));
-        var zero = RunFrame.Create("zero", "m", b.TaskId, b.MetricName, b.ItemIdArray, new double[b.Count], b.ClusterIdArray);
+        var zero = RunFrame.Create("zero", "m", b.TaskId, b.MetricName, b.ItemIds, new double[b.Count], b.ClusterIds);
         foreach (var alt in new[] { Alternative.Greater, Alternative.TwoSided })
         {
             var r = Gate(b, zero, minDelta: 0.01, alt: alt);

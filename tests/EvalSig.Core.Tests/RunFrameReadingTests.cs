@@ -51,9 +51,10 @@ public class RunFrameReadingTests
     [InlineData(RunFrameFormat.Jsonl)]
     [InlineData(RunFrameFormat.Csv)]
     [InlineData(RunFrameFormat.Parquet)]
-    public void ClusterIds_OfNeighbouringItems_ShareOneString_WithTheSameValues(RunFrameFormat format)
+    public void ClusterIds_AreHeldOncePerDistinctLabel_WithTheSameValues(RunFrameFormat format)
     {
-        // Issue 16: a run of equal cluster ids keeps one string; values must not change (escapes included).
+        // Issue 16: equal cluster ids share one code and one stored label, wherever they sit; values must
+        // not change (escapes included).
         var dir = Directory.CreateTempSubdirectory("evalsig-core-").FullName;
         try
         {
@@ -80,8 +81,9 @@ public class RunFrameReadingTests
             var f = RunFrameFile.Read(path);
 
             Assert.Equal(new[] { "p\u00e9", "p\u00e9", "q", null, "q", "q" }.Select(c => c is null ? null : System.Text.RegularExpressions.Regex.Unescape(c)), f.ClusterIds);
-            Assert.Same(f.ClusterIds[0], f.ClusterIds[1]);
-            Assert.Same(f.ClusterIds[4], f.ClusterIds[5]);
+            Assert.Equal(2, f.Columns.ClusterLabels.Count);
+            Assert.Equal(new[] { 0, 0, 1, -1, 1, 1 }, f.Columns.ClusterCodes!.Take(f.Count));
+            Assert.Equal(2, f.ClusterCount);
         }
         finally
         {

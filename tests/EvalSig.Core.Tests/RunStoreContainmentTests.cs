@@ -113,7 +113,7 @@ public class RunStoreContainmentTests
 
         // Replace the stored file with other content, as a valid Parquet file.
         var other = Frame("r1", 0.25);
-        RunFrameFile.Write(new RunFrame(other.Header with { ProjectId = "p" }, other.ItemIds.ToArray(), other.Scores.ToArray(), other.ClusterIds.ToArray(), other.ItemEpochs.ToArray(), other.MetadataJson.ToArray(), null), saved.Path, RunFrameFormat.Parquet);
+        RunFrameFile.Write(other.WithHeader(other.Header with { ProjectId = "p" }), saved.Path, RunFrameFormat.Parquet);
         var ex = Assert.Throws<EvalSigException>(() => store.Load("p", "r1"));
         Assert.Equal(EvalSigError.RunStoreCorrupt, ex.Error); // before: loaded as if nothing happened
         Assert.Contains(saved.ContentSha256, ex.Message, StringComparison.Ordinal);

@@ -53,30 +53,22 @@ internal static class Pairing
         ArgumentNullException.ThrowIfNull(baseline);
         ArgumentNullException.ThrowIfNull(candidate);
         var notes = new List<string>();
-        var baseIds = baseline.ItemIdArray;
-        var baseEpochs = baseline.EpochArray;
-        var candIds = candidate.ItemIdArray;
-        var candEpochs = candidate.EpochArray;
-        List<int> pairsBase, pairsCand;
-        int otherEpochs, baseEpoch0, candEpoch0;
-        if (Aligned(baseIds, baseEpochs, candIds, candEpochs))
+        var bc = baseline.Columns;
+        var cc = candidate.Columns;
+        int[]? pairsBase, pairsCand;
+        int n, otherEpochs, baseEpoch0, candEpoch0;
+        if (bc.Epochs is null && cc.Epochs is null && bc.Ids.ContentEquals(cc.Ids))
         {
-            // The common case: both runs list the same items in the same order at epoch 0.
-            pairsBase = new List<int>(baseIds.Length);
-            for (var i = 0; i < baseIds.Length; i++)
-            {
-                pairsBase.Add(i);
-            }
-
-            pairsCand = pairsBase;
-            (otherEpochs, baseEpoch0, candEpoch0) = (0, baseIds.Length, candIds.Length);
+            // The common case (issue 16): both runs list the same items in the same order at epoch 0, which
+            // one comparison of the id bytes shows. Pair i is item i of both; no index arrays at all.
+            (pairsBase, pairsCand, n) = (null, null, bc.Scores.Length);
+            (otherEpochs, baseEpoch0, candEpoch0) = (0, n, n);
         }
         else
         {
-            (pairsBase, pairsCand, otherEpochs, baseEpoch0, candEpoch0) = HashJoin(baseIds, baseEpochs, candIds, candEpochs);
+            (pairsBase, pairsCand, n, otherEpochs, baseEpoch0, candEpoch0) = HashJoin(bc, cc);
         }
 
-        var n = pairsBase.Count;
         if (n == 0)
         {
             throw new EvalSigException(
@@ -98,21 +90,38 @@ internal static class Pairing
             notes.Add(Invariant($"Low coverage: {n} items paired; {onlyBase} only in baseline, {onlyCand} only in candidate."));
         }
 
-        var b = new double[n];
-        var c = new double[n];
+        // Aligned runs share the frames' score arrays (frames are immutable and nothing writes to these);
+        // otherwise the paired scores are gathered in baseline order.
+        var bs = bc.Scores;
+        var cs = cc.Scores;
+        double[] b, c;
+        if (pairsBase is null)
+        {
+            (b, c) = (bs, cs);
+        }
+        else
+        {
+            b = new double[n];
+            c = new double[n];
+            for (var k = 0; k < n; k++)
+            {
+                b[k] = bs[pairsBase[k]];
+                c[k] = cs[pairsCand![k]];
+            }
+        }
+
         var d = new double[n];
-        var bs = baseline.ScoreArray;
-        var cs = candidate.ScoreArray;
         for (var k = 0; k < n; k++)
         {
-            b[k] = bs[pairsBase[k]];
-            c[k] = cs[pairsCand[k]];
             d[k] = c[k] - b[k];
         }
 
         var key = clusterKey ?? DefaultClusterKey;
-        var labels = ClusterLabels(baseline, candidate, pairsBase, pairsCand, key, notes, out var dataHasClusters);
-        if (labels is null && clusterKey is not null && clusterKey != DefaultClusterKey)
+        var clusters = key == DefaultClusterKey
+            ? ClustersFromIds(bc, cc, pairsBase, pairsCand, n, notes, key)
+            : ClustersFromMetadata(baseline, candidate, pairsBase, pairsCand, n, key, notes);
+        var dataHasClusters = clusters is not null;
+        if (clusters is null && clusterKey is not null && clusterKey != DefaultClusterKey)
         {
             throw new EvalSigException(
                 EvalSigError.ClusterKeyNotFound,
@@ -121,7 +130,7 @@ internal static class Pairing
                 clusterKey);
         }
 
-        if (labels is null || noCluster)
+        if (clusters is null || noCluster)
         {
             if (noCluster && dataHasClusters)
             {
@@ -131,28 +140,7 @@ internal static class Pairing
             return new PairedRuns { Baseline = b, Candidate = c, Differences = d, Notes = notes, OnlyInBaseline = onlyBase, OnlyInCandidate = onlyCand, DataHasClusters = dataHasClusters };
         }
 
-        var dense = new Dictionary<string, int>(StringComparer.Ordinal);
-        var index = new int[n];
-        var singletons = 0;
-        for (var k = 0; k < n; k++)
-        {
-            var label = labels[k];
-            if (label is null)
-            {
-                // An item with no cluster is a cluster of its own.
-                singletons++;
-                label = "\u0000item:" + baseIds[pairsBase[k]];
-            }
-
-            if (!dense.TryGetValue(label, out var id))
-            {
-                id = dense.Count;
-                dense.Add(label, id);
-            }
-
-            index[k] = id;
-        }
-
+        var (index, count, singletons) = clusters.Value;
         if (singletons > 0)
         {
             notes.Add(Invariant($"{singletons} paired item(s) have no '{key}'; each counts as its own cluster."));
@@ -164,7 +152,7 @@ internal static class Pairing
             Candidate = c,
             Differences = d,
             Cluster = index,
-            ClusterCount = dense.Count,
+            ClusterCount = count,
             ClusterKey = key,
             DataHasClusters = true,
             Notes = notes,
@@ -173,34 +161,19 @@ internal static class Pairing
         };
     }
 
-    private static bool Aligned(string[] baseIds, int[] baseEpochs, string[] candIds, int[] candEpochs)
+    /// <summary>Inner join on item_id at epoch 0, in baseline order, over the id bytes (a hash table of the candidate's epoch-0 items).</summary>
+    private static (int[] Base, int[] Cand, int N, int OtherEpochs, int BaseEpoch0, int CandEpoch0) HashJoin(RunFrameColumnsData bc, RunFrameColumnsData cc)
     {
-        if (baseIds.Length != candIds.Length)
-        {
-            return false;
-        }
-
-        for (var i = 0; i < baseIds.Length; i++)
-        {
-            if (baseEpochs[i] != 0 || candEpochs[i] != 0 || !string.Equals(baseIds[i], candIds[i], StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
-    }
-
-    /// <summary>Inner join on item_id at epoch 0, in baseline order.</summary>
-    private static (List<int> Base, List<int> Cand, int OtherEpochs, int BaseEpoch0, int CandEpoch0) HashJoin(string[] baseIds, int[] baseEpochs, string[] candIds, int[] candEpochs)
-    {
-        var candIndex = new Dictionary<string, int>(candIds.Length, StringComparer.Ordinal);
+        var candCount = cc.Scores.Length;
+        var table = new ItemKeyTable(cc.Ids, cc.Epochs, candCount);
         var otherEpochs = 0;
-        for (var i = 0; i < candIds.Length; i++)
+        var candEpoch0 = 0;
+        for (var i = 0; i < candCount; i++)
         {
-            if (candEpochs[i] == 0)
+            if ((cc.Epochs?[i] ?? 0) == 0)
             {
-                candIndex[candIds[i]] = i;
+                table.TryAdd(i);
+                candEpoch0++;
             }
             else
             {
@@ -208,39 +181,116 @@ internal static class Pairing
             }
         }
 
-        var pairsBase = new List<int>(Math.Min(baseIds.Length, candIndex.Count));
-        var pairsCand = new List<int>(pairsBase.Capacity);
+        var cap = Math.Min(bc.Scores.Length, candEpoch0);
+        var pairsBase = new int[cap];
+        var pairsCand = new int[cap];
+        var n = 0;
         var baseEpoch0 = 0;
-        for (var i = 0; i < baseIds.Length; i++)
+        for (var i = 0; i < bc.Scores.Length; i++)
         {
-            if (baseEpochs[i] != 0)
+            if ((bc.Epochs?[i] ?? 0) != 0)
             {
                 otherEpochs++;
                 continue;
             }
 
             baseEpoch0++;
-            if (candIndex.TryGetValue(baseIds[i], out var j))
+            var j = table.Find(bc.Ids.Span(i), 0);
+            if (j >= 0)
             {
-                pairsBase.Add(i);
-                pairsCand.Add(j);
+                pairsBase[n] = i;
+                pairsCand[n] = j;
+                n++;
             }
         }
 
-        return (pairsBase, pairsCand, otherEpochs, baseEpoch0, candIndex.Count);
+        return (pairsBase, pairsCand, n, otherEpochs, baseEpoch0, candEpoch0);
     }
 
-    /// <summary>Cluster label per pair from cluster_id or a metadata key; null when no pair has one.</summary>
-    private static string?[]? ClusterLabels(RunFrame baseline, RunFrame candidate, List<int> pairsBase, List<int> pairsCand, string key, List<string> notes, out bool any)
+    /// <summary>
+    /// Dense cluster index per pair from cluster_id (the baseline's wins where the runs disagree; an item
+    /// without one is a cluster of its own), or null when no paired baseline item has a cluster.
+    /// </summary>
+    private static (int[] Index, int Count, int Singletons)? ClustersFromIds(RunFrameColumnsData bc, RunFrameColumnsData cc, int[]? pairsBase, int[]? pairsCand, int n, List<string> notes, string key)
     {
-        var n = pairsBase.Count;
+        if (bc.ClusterCodes is not { } baseCodes)
+        {
+            return null;
+        }
+
+        // The candidate's label codes in the baseline's numbering (-2: a label the baseline never uses).
+        var candToBase = new int[cc.ClusterLabels.Count];
+        if (cc.ClusterCodes is not null)
+        {
+            var baseLabels = new ItemKeyTable(bc.ClusterLabels, null, bc.ClusterLabels.Count);
+            for (var l = 0; l < bc.ClusterLabels.Count; l++)
+            {
+                baseLabels.TryAdd(l);
+            }
+
+            for (var l = 0; l < candToBase.Length; l++)
+            {
+                var bl = baseLabels.Find(cc.ClusterLabels.Span(l), 0);
+                candToBase[l] = bl >= 0 ? bl : -2;
+            }
+        }
+
+        var candCodes = cc.ClusterCodes;
+        var dense = new int[bc.ClusterLabels.Count];
+        Array.Fill(dense, -1);
+        var index = new int[n];
+        var count = 0;
+        var singletons = 0;
+        var disagree = 0;
+        var any = false;
+        for (var k = 0; k < n; k++)
+        {
+            var code = baseCodes[pairsBase is null ? k : pairsBase[k]];
+            var candCode = candCodes?[pairsCand is null ? k : pairsCand[k]] ?? -1;
+            if (code != (candCode < 0 ? -1 : candToBase[candCode]))
+            {
+                disagree++;
+            }
+
+            if (code < 0)
+            {
+                singletons++;
+                index[k] = count++;
+                continue;
+            }
+
+            any = true;
+            if (dense[code] < 0)
+            {
+                dense[code] = count++;
+            }
+
+            index[k] = dense[code];
+        }
+
+        if (!any)
+        {
+            return null;
+        }
+
+        if (disagree > 0)
+        {
+            notes.Add(Invariant($"The runs disagree on '{key}' for {disagree} paired item(s); the baseline's value was used."));
+        }
+
+        return (index, count, singletons);
+    }
+
+    /// <summary>The same from a metadata key (or CSV/Parquet column): labels are read from each paired item's metadata.</summary>
+    private static (int[] Index, int Count, int Singletons)? ClustersFromMetadata(RunFrame baseline, RunFrame candidate, int[]? pairsBase, int[]? pairsCand, int n, string key, List<string> notes)
+    {
         var labels = new string?[n];
-        any = false;
+        var any = false;
         var disagree = 0;
         for (var k = 0; k < n; k++)
         {
-            var fromBase = Label(baseline, pairsBase[k], key);
-            var fromCand = Label(candidate, pairsCand[k], key);
+            var fromBase = Label(baseline, pairsBase is null ? k : pairsBase[k], key);
+            var fromCand = Label(candidate, pairsCand is null ? k : pairsCand[k], key);
             if (!string.Equals(fromBase, fromCand, StringComparison.Ordinal))
             {
                 disagree++;
@@ -250,22 +300,45 @@ internal static class Pairing
             any |= fromBase is not null;
         }
 
-        if (disagree > 0 && any)
+        if (!any)
+        {
+            return null;
+        }
+
+        if (disagree > 0)
         {
             notes.Add(Invariant($"The runs disagree on '{key}' for {disagree} paired item(s); the baseline's value was used."));
         }
 
-        return any ? labels : null;
+        var dense = new Dictionary<string, int>(StringComparer.Ordinal);
+        var index = new int[n];
+        var count = 0;
+        var singletons = 0;
+        for (var k = 0; k < n; k++)
+        {
+            if (labels[k] is not { } label)
+            {
+                // An item with no cluster is a cluster of its own.
+                singletons++;
+                index[k] = count++;
+                continue;
+            }
+
+            if (!dense.TryGetValue(label, out var id))
+            {
+                id = count++;
+                dense.Add(label, id);
+            }
+
+            index[k] = id;
+        }
+
+        return (index, count, singletons);
     }
 
     private static string? Label(RunFrame frame, int i, string key)
     {
-        if (key == DefaultClusterKey)
-        {
-            return frame.ClusterIdArray[i];
-        }
-
-        var meta = frame.MetadataArray[i];
+        var meta = frame.Metadata(i);
         if (meta is null)
         {
             return null;
@@ -295,7 +368,7 @@ internal static class Pairing
             var scores = new List<double>(f.Count);
             for (var i = 0; i < f.Count; i++)
             {
-                if (f.EpochArray[i] == 0)
+                if (f.Epoch(i) == 0)
                 {
                     scores.Add(f.ScoreArray[i]);
                 }

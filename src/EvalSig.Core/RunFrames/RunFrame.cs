@@ -11,16 +11,13 @@ namespace EvalSig.Core.RunFrames;
 /// </summary>
 public sealed class RunFrame
 {
-    private readonly string[] _itemIds;
-    private readonly double[] _scores;
-    private readonly string?[] _clusterIds;
-    private readonly int[] _epochs;
-    private readonly string?[] _metadataJson;
+    private static readonly int[] EpochZero = { 0 };
+    private readonly RunFrameColumnsData _c;
     private int _clusterCount = -1;
     private int[]? _distinctEpochs;
     private double? _meanScore;
 
-    internal RunFrame(RunFrameHeader header, string[] itemIds, double[] scores, string?[] clusterIds, int[] epochs, string?[] metadataJson, string? sourcePath, RunFrameProvenance? provenance = null)
+    internal RunFrame(RunFrameHeader header, RunFrameColumnsData columns, string? sourcePath, RunFrameProvenance? provenance = null)
     {
         Provenance = provenance;
         RunId = header.RunId ?? string.Empty;
@@ -31,11 +28,7 @@ public sealed class RunFrame
         ProjectId = header.ProjectId;
         Timestamp = header.Timestamp;
         SourcePath = sourcePath;
-        _itemIds = itemIds;
-        _scores = scores;
-        _clusterIds = clusterIds;
-        _epochs = epochs;
-        _metadataJson = metadataJson;
+        _c = columns;
     }
 
     public string RunId { get; }
@@ -61,17 +54,18 @@ public sealed class RunFrame
     /// <summary>The format, file, tool and tool version the frame was read from; null for frames built in memory.</summary>
     public RunFrameProvenance? Provenance { get; }
 
-    public int Count => _itemIds.Length;
+    public int Count => _c.Scores.Length;
 
-    public IReadOnlyList<string> ItemIds => Array.AsReadOnly(_itemIds);
+    /// <summary>The item ids, decoded from the frame's compact column as they are read.</summary>
+    public IReadOnlyList<string> ItemIds => new ColumnView<string>(Count, ItemId);
 
-    public IReadOnlyList<double> Scores => Array.AsReadOnly(_scores);
+    public IReadOnlyList<double> Scores => Array.AsReadOnly(_c.Scores);
 
-    public IReadOnlyList<string?> ClusterIds => Array.AsReadOnly(_clusterIds);
+    public IReadOnlyList<string?> ClusterIds => new ColumnView<string?>(Count, ClusterId);
 
-    public IReadOnlyList<int> ItemEpochs => Array.AsReadOnly(_epochs);
+    public IReadOnlyList<int> ItemEpochs => new ColumnView<int>(Count, Epoch);
 
-    public IReadOnlyList<string?> MetadataJson => Array.AsReadOnly(_metadataJson);
+    public IReadOnlyList<string?> MetadataJson => new ColumnView<string?>(Count, Metadata);
 
     /// <summary>Distinct non-null cluster ids.</summary>
     public int ClusterCount
@@ -80,16 +74,21 @@ public sealed class RunFrame
         {
             if (_clusterCount < 0)
             {
-                var set = new HashSet<string>(StringComparer.Ordinal);
-                foreach (var c in _clusterIds)
+                var seen = new bool[_c.ClusterLabels.Count];
+                var n = 0;
+                if (_c.ClusterCodes is { } codes)
                 {
-                    if (c is not null)
+                    foreach (var code in codes.AsSpan(0, Count))
                     {
-                        set.Add(c);
+                        if (code >= 0 && !seen[code])
+                        {
+                            seen[code] = true;
+                            n++;
+                        }
                     }
                 }
 
-                _clusterCount = set.Count;
+                _clusterCount = n;
             }
 
             return _clusterCount;
@@ -97,14 +96,14 @@ public sealed class RunFrame
     }
 
     /// <summary>The distinct epochs present, ascending.</summary>
-    public IReadOnlyList<int> Epochs => new ReadOnlyCollection<int>(_distinctEpochs ??= _epochs.Distinct().Order().ToArray());
+    public IReadOnlyList<int> Epochs => new ReadOnlyCollection<int>(_distinctEpochs ??= _c.Epochs is { } e ? e.Take(Count).Distinct().Order().ToArray() : (Count == 0 ? Array.Empty<int>() : EpochZero));
 
     /// <summary>Mean score over all items (every epoch).</summary>
     public double MeanScore
     {
         get
         {
-            _meanScore ??= _scores.Length == 0 ? double.NaN : Statistics.Summation.Mean(_scores);
+            _meanScore ??= Count == 0 ? double.NaN : Statistics.Summation.Mean(_c.Scores);
             return _meanScore.Value;
         }
     }
@@ -114,28 +113,39 @@ public sealed class RunFrame
     {
         get
         {
-            for (var i = 0; i < _itemIds.Length; i++)
+            for (var i = 0; i < Count; i++)
             {
                 yield return GetItem(i);
             }
         }
     }
 
-    public RunFrameItem GetItem(int index) => new(_itemIds[index], _scores[index], _clusterIds[index], _epochs[index], _metadataJson[index]);
+    public RunFrameItem GetItem(int index) => new(ItemId(index), _c.Scores[index], ClusterId(index), Epoch(index), Metadata(index));
 
     internal RunFrameHeader Header => new(RunId, ModelId, TaskId, MetricName, ConfigHash, ProjectId, Timestamp);
 
-    internal ReadOnlySpan<double> ScoreSpan => _scores;
+    internal RunFrameColumnsData Columns => _c;
 
-    internal string[] ItemIdArray => _itemIds;
+    internal ReadOnlySpan<double> ScoreSpan => _c.Scores;
 
-    internal double[] ScoreArray => _scores;
+    internal double[] ScoreArray => _c.Scores;
 
-    internal string?[] ClusterIdArray => _clusterIds;
+    /// <summary>True when some item has an epoch other than 0.</summary>
+    internal bool HasEpochs => _c.Epochs is not null;
 
-    internal int[] EpochArray => _epochs;
+    internal string ItemId(int i) => _c.Ids.GetString(i)!;
 
-    internal string?[] MetadataArray => _metadataJson;
+    internal string? ClusterId(int i) => _c.ClusterCodes is { } codes && codes[i] >= 0 ? _c.ClusterLabels.GetString(codes[i]) : null;
+
+    internal int Epoch(int i) => _c.Epochs?[i] ?? 0;
+
+    internal string? Metadata(int i) => _c.Metadata?.GetString(i);
+
+    /// <summary>
+    /// The same items under other run fields (the run store sets project and time): the columns are shared,
+    /// not copied. A stored run is the store's, so it carries no file provenance.
+    /// </summary>
+    internal RunFrame WithHeader(RunFrameHeader header) => new(header, _c, SourcePath);
 
     /// <summary>
     /// Builds a frame from columns, validating it as a file would be validated.
@@ -179,4 +189,39 @@ public sealed class RunFrame
 internal sealed record RunFrameHeader(string? RunId, string? ModelId, string? TaskId, string? MetricName, string? ConfigHash, string? ProjectId, DateTimeOffset? Timestamp)
 {
     public static RunFrameHeader Empty { get; } = new(null, null, null, null, null, null, null);
+}
+
+/// <summary>
+/// A frame's columns (issue 16): scores as doubles; item ids as UTF-8 bytes end to end; a cluster code per
+/// item (-1 for none) into one string per distinct label; epochs only when some item is not at epoch 0;
+/// metadata only when some item has it. No object per item. ClusterCodes and Epochs may be longer than
+/// Scores (slack left from sizing them up front); only their first Scores.Length entries count.
+/// </summary>
+internal sealed record RunFrameColumnsData(Utf8Column Ids, double[] Scores, int[]? ClusterCodes, Utf8Column ClusterLabels, int[]? Epochs, SparseTextColumn? Metadata);
+
+/// <summary>A read-only list whose elements are computed from an index when read.</summary>
+internal sealed class ColumnView<T> : IReadOnlyList<T>
+{
+    private readonly int _count;
+    private readonly Func<int, T> _get;
+
+    public ColumnView(int count, Func<int, T> get)
+    {
+        _count = count;
+        _get = get;
+    }
+
+    public int Count => _count;
+
+    public T this[int index] => (uint)index < (uint)_count ? _get(index) : throw new ArgumentOutOfRangeException(nameof(index));
+
+    public IEnumerator<T> GetEnumerator()
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            yield return _get(i);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }

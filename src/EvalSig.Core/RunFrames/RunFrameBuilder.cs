@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using System.Text;
 
 namespace EvalSig.Core.RunFrames;
 
@@ -12,25 +13,27 @@ namespace EvalSig.Core.RunFrames;
 /// </summary>
 internal sealed class RunFrameBuilder
 {
-    private readonly List<string?> _itemIds = new();
-    private readonly List<double> _scores = new();
-    private readonly List<string?> _clusterIds = new();
-    private readonly List<int> _epochs = new();
-    private readonly List<string?> _metadata = new();
+    // Issue 16: columns, not objects. Item ids are UTF-8 bytes end to end, clusters a code per item into
+    // one string per distinct label, epochs and metadata exist only once some item has them.
+    private readonly Utf8ColumnBuilder _ids;
+    private double[] _scores;
+    private int[]? _clusterCodes;
+    private int[]? _epochs;
+    private SparseTextColumn.Builder? _metadata;
+    private readonly LabelTable _clusterLabels = new();
+    private byte[] _lastClusterUtf8 = Array.Empty<byte>();
+    private int _lastClusterLength;
+    private int _lastClusterCode = -1;
+    private HashSet<int>? _nullIds;
     private readonly HashSet<int> _scoreReported = new();
     private readonly List<RunFrameProblem> _problems = new();
 
     public RunFrameBuilder(string? path, int capacity = 0)
     {
         Path = path;
-        if (capacity > 0)
-        {
-            _itemIds.Capacity = capacity;
-            _scores.Capacity = capacity;
-            _clusterIds.Capacity = capacity;
-            _epochs.Capacity = capacity;
-            _metadata.Capacity = capacity;
-        }
+        capacity = Math.Max(capacity, 1024);
+        _ids = new Utf8ColumnBuilder(capacity, emptyIsNull: false);
+        _scores = new double[capacity];
     }
 
     public string? Path { get; }
@@ -39,7 +42,7 @@ internal sealed class RunFrameBuilder
 
     public RunFrameProvenance? Provenance { get; set; }
 
-    public int Count => _itemIds.Count;
+    public int Count { get; private set; }
 
     /// <summary>The reader already reported that the items field is absent; no "empty" problem too.</summary>
     public bool ItemsFieldMissing { get; set; }
@@ -47,37 +50,142 @@ internal sealed class RunFrameBuilder
     /// <summary>Set when the text could not be parsed any further (malformed JSON, say).</summary>
     public bool Malformed { get; private set; }
 
-    /// <summary>The last cluster id kept; items of one cluster usually sit together, so they share one string.</summary>
-    public string? LastClusterId => _lastCluster;
+    /// <summary>The code of a cluster label (0..G-1), or -1 for none; equal labels share one code and one string.</summary>
+    public int ClusterCode(string? label)
+    {
+        if (label is null)
+        {
+            return -1;
+        }
 
-    private string? _lastCluster;
+        Span<byte> small = stackalloc byte[256];
+        var max = Encoding.UTF8.GetMaxByteCount(label.Length);
+        var buffer = max <= small.Length ? small : new byte[max];
+        return ClusterCode(buffer[..Encoding.UTF8.GetBytes(label, buffer)]);
+    }
+
+    /// <summary>
+    /// The code of a cluster label given as UTF-8. Items of one cluster usually sit together, so a label
+    /// equal to the previous one costs one byte comparison; any other a hash lookup; neither a string.
+    /// </summary>
+    public int ClusterCode(ReadOnlySpan<byte> utf8)
+    {
+        if (_lastClusterCode >= 0 && utf8.SequenceEqual(_lastClusterUtf8.AsSpan(0, _lastClusterLength)))
+        {
+            return _lastClusterCode;
+        }
+
+        _lastClusterCode = _clusterLabels.GetOrAdd(utf8);
+        if (_lastClusterUtf8.Length < utf8.Length)
+        {
+            _lastClusterUtf8 = new byte[Math.Max(utf8.Length, 64)];
+        }
+
+        utf8.CopyTo(_lastClusterUtf8);
+        _lastClusterLength = utf8.Length;
+        return _lastClusterCode;
+    }
 
     public void Add(string? itemId, double score, string? clusterId, int epoch, string? metadataJson)
     {
-        // Issue 16: keep one string per run of equal cluster ids, not one per item (the copy dies young).
-        if (clusterId is not null)
+        if (itemId is null)
         {
-            if (string.Equals(clusterId, _lastCluster, StringComparison.Ordinal))
+            (_nullIds ??= new HashSet<int>()).Add(Count);
+        }
+
+        _ids.Append(itemId);
+        Push(score, ClusterCode(clusterId), epoch, metadataJson);
+    }
+
+    /// <summary>Adds an item whose id is given as UTF-8 bytes (the readers' fast path: no string per item).</summary>
+    public void AddUtf8(ReadOnlySpan<byte> itemId, double score, int clusterCode, int epoch, ReadOnlySpan<byte> metadataJson)
+    {
+        if (!metadataJson.IsEmpty)
+        {
+            (_metadata ??= new SparseTextColumn.Builder()).Add(Count, metadataJson);
+        }
+
+        _ids.Append(itemId);
+        Push(score, clusterCode, epoch, null);
+    }
+
+    private void Push(double score, int clusterCode, int epoch, string? metadataJson)
+    {
+        var i = Count;
+        if (i == _scores.Length)
+        {
+            var n = Grow(i);
+            Array.Resize(ref _scores, n);
+            if (_clusterCodes is not null)
             {
-                clusterId = _lastCluster;
+                Array.Resize(ref _clusterCodes, n);
             }
-            else
+
+            if (_epochs is not null)
             {
-                _lastCluster = clusterId;
+                Array.Resize(ref _epochs, n);
             }
         }
 
-        _itemIds.Add(itemId);
-        _scores.Add(score);
-        _clusterIds.Add(clusterId);
-        _epochs.Add(epoch);
-        _metadata.Add(metadataJson);
+        _scores[i] = score;
+        if (clusterCode >= 0 && _clusterCodes is null)
+        {
+            _clusterCodes = new int[_scores.Length];
+            _clusterCodes.AsSpan(0, i).Fill(-1);
+        }
+
+        if (_clusterCodes is not null)
+        {
+            _clusterCodes[i] = clusterCode;
+        }
+
+        if (epoch != 0 && _epochs is null)
+        {
+            _epochs = new int[_scores.Length];
+        }
+
+        if (_epochs is not null)
+        {
+            _epochs[i] = epoch;
+        }
+
+        if (!string.IsNullOrEmpty(metadataJson))
+        {
+            (_metadata ??= new SparseTextColumn.Builder()).Add(i, metadataJson);
+        }
+        Count = i + 1;
     }
+
+    /// <summary>
+    /// Makes room for <paramref name="items"/> items in all (holding about <paramref name="idBytes"/> bytes of
+    /// ids) at once, so a reader that knows or estimates the size (a Parquet footer, the file length) does
+    /// not grow the columns step by step: each step would leave the old array behind as garbage.
+    /// </summary>
+    public void Reserve(int items, long idBytes)
+    {
+        if (items > _scores.Length)
+        {
+            Array.Resize(ref _scores, items);
+            if (_clusterCodes is not null)
+            {
+                Array.Resize(ref _clusterCodes, items);
+            }
+
+            if (_epochs is not null)
+            {
+                Array.Resize(ref _epochs, items);
+            }
+        }
+
+        _ids.Reserve(items, idBytes);
+    }
+
+    private static int Grow(int n) => (int)Math.Min(Array.MaxLength, (long)n * 3 / 2 + 16);
 
     /// <summary>Adds a placeholder for an entry that is not an item at all (already reported).</summary>
     public void AddPlaceholder()
     {
-        _scoreReported.Add(_itemIds.Count);
+        _scoreReported.Add(Count);
         Add(null, double.NaN, null, 0, null);
     }
 
@@ -117,18 +225,17 @@ internal sealed class RunFrameBuilder
         RequireRunField(problems, Header.TaskId, "task_id");
         RequireRunField(problems, Header.MetricName, "metric_name");
 
-        if (_itemIds.Count == 0 && !ItemsFieldMissing)
+        if (Count == 0 && !ItemsFieldMissing)
         {
             problems.Add(new RunFrameProblem(Path, null, "items", "the RunFrame has no items; a run needs at least one scored item"));
         }
 
-        if (_itemIds.Count == 0)
+        if (Count == 0)
         {
             return;
         }
 
-        var seen = new Dictionary<(string, int), int>(_itemIds.Count);
-        for (var i = 0; i < _itemIds.Count; i++)
+        for (var i = 0; i < Count; i++)
         {
             var s = _scores[i];
             if (!double.IsFinite(s) && !_scoreReported.Contains(i))
@@ -136,20 +243,33 @@ internal sealed class RunFrameBuilder
                 problems.Add(new RunFrameProblem(Path, i, "score", string.Create(CultureInfo.InvariantCulture, $"score must be a finite number, not {s}")));
             }
 
-            if (_epochs[i] < 0)
+            if (_epochs is not null && _epochs[i] < 0)
             {
                 problems.Add(new RunFrameProblem(Path, i, "epoch", string.Create(CultureInfo.InvariantCulture, $"epoch must be an integer >= 0, not {_epochs[i]}")));
             }
+        }
 
-            var id = _itemIds[i];
-            if (id is null)
+        // Duplicate (item_id, epoch) keys. Ids in strictly ascending order (the usual export) cannot repeat,
+        // which one pass of byte comparisons shows; otherwise a hash table over the bytes finds them.
+        var ids = _ids.View();
+        if (_nullIds is null && ids.StrictlyAscending())
+        {
+            return;
+        }
+
+        var table = new ItemKeyTable(ids, _epochs, Count);
+        for (var i = 0; i < Count; i++)
+        {
+            if (_nullIds is not null && _nullIds.Contains(i))
             {
                 continue;
             }
 
-            if (!seen.TryAdd((id, _epochs[i]), i))
+            var first = table.TryAdd(i);
+            if (first >= 0)
             {
-                problems.Add(new RunFrameProblem(Path, i, "item_id", string.Create(CultureInfo.InvariantCulture, $"duplicate (item_id, epoch) ('{id}', {_epochs[i]}): first seen at item {seen[(id, _epochs[i])]}")));
+                var epoch = _epochs?[i] ?? 0;
+                problems.Add(new RunFrameProblem(Path, i, "item_id", string.Create(CultureInfo.InvariantCulture, $"duplicate (item_id, epoch) ('{ids.GetString(i)}', {epoch}): first seen at item {first}")));
             }
         }
     }
@@ -162,13 +282,28 @@ internal sealed class RunFrameBuilder
             throw new RunFrameInvalidException(Path, problems);
         }
 
-        var ids = new string[_itemIds.Count];
-        for (var i = 0; i < ids.Length; i++)
+        var n = Count;
+        var scores = _scores.Length == n ? _scores : _scores.AsSpan(0, n).ToArray();
+        _scores = Array.Empty<double>();
+        var codes = Trim(ref _clusterCodes, n);
+        var epochs = Trim(ref _epochs, n);
+        var ids = _ids.Build();
+        var metadata = _metadata?.Build(n);
+        return new RunFrame(Header, new RunFrameColumnsData(ids, scores, codes, _clusterLabels.Build(), epochs, metadata), Path, Provenance);
+    }
+
+    private static T[]? Trim<T>(ref T[]? array, int n)
+    {
+        if (array is null)
         {
-            ids[i] = _itemIds[i]!;
+            return null;
         }
 
-        return new RunFrame(Header, ids, _scores.ToArray(), _clusterIds.ToArray(), _epochs.ToArray(), _metadata.ToArray(), Path, Provenance);
+        // Codes and epochs are read by index below Count only, so a little slack stays (a copy would cost
+        // more at its peak than the slack does); scores are handed to the statistics whole and are exact.
+        var result = array.Length - n <= array.Length / 8 ? array : array.AsSpan(0, n).ToArray();
+        array = null;
+        return result;
     }
 
     private void RequireRunField(List<RunFrameProblem> problems, string? value, string field)

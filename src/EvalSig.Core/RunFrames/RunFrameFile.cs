@@ -234,6 +234,11 @@ public static class RunFrameFile
             return b;
         }
 
+        if (n == head.Length && stream.CanSeek && format is RunFrameFormat.Json or RunFrameFormat.Jsonl or RunFrameFormat.Csv)
+        {
+            ReserveFromHead(b, format, head, stream.Length);
+        }
+
         using var input = new ReplayStream(head, n, stream);
         try
         {
@@ -296,6 +301,50 @@ public static class RunFrameFile
     }
 
     private const int DetectBytes = 64 * 1024;
+
+    /// <summary>
+    /// Sizes the columns once from the file's length and its first 64 KB (items per byte there; for JSON
+    /// also the mean id length), so that a large file is not read into columns that grow step by step.
+    /// An estimate only: the columns still grow if the rest of the file is denser.
+    /// </summary>
+    private static void ReserveFromHead(RunFrameBuilder b, RunFrameFormat format, ReadOnlySpan<byte> head, long length)
+    {
+        var items = 0;
+        long idBytes = 0;
+        if (format == RunFrameFormat.Json)
+        {
+            var rest = head;
+            int at;
+            while ((at = rest.IndexOf("\"item_id\""u8)) >= 0)
+            {
+                rest = rest[(at + 9)..];
+                var colon = rest.IndexOf((byte)'"');
+                var value = colon >= 0 ? rest[(colon + 1)..] : default;
+                var end = value.IndexOf((byte)'"');
+                if (colon < 0 || colon > 8 || end < 0)
+                {
+                    break;
+                }
+
+                items++;
+                idBytes += end;
+            }
+        }
+        else
+        {
+            items = head.Count((byte)'\n');
+        }
+
+        if (items < 8)
+        {
+            return;
+        }
+
+        var scale = (double)length / head.Length * 1.05;
+        var estimate = (int)Math.Min(Math.Min(items * scale + 64, length / 8.0), Array.MaxLength);
+        var bytes = format == RunFrameFormat.Json ? (long)(idBytes * scale) + 1024 : estimate * 12L;
+        b.Reserve(estimate, bytes);
+    }
 
     private static readonly string[] ToolChoicesIgnored = { "-Metric, -Filter, -ScoreKey and -Perturbation apply to evaluation-tool logs; a RunFrame file has one score per item, so they were not used" };
 

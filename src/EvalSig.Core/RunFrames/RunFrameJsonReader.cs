@@ -48,6 +48,8 @@ internal static class RunFrameJsonReader
         var header = new HeaderFields();
         var itemsSeen = false;
         var pending = new List<(string? Field, string Message)>();
+        var metadataBuffer = new ArrayBufferWriter<byte>(256);
+        using var metadataWriter = new Utf8JsonWriter(metadataBuffer, JsonValues.WriterOptions());
 
         // Skip a UTF-8 byte order mark if present.
         len = Fill(stream, buffer, 0, ref eof);
@@ -150,7 +152,7 @@ internal static class RunFrameJsonReader
                             }
 
                             pending.Clear();
-                            if (!TryReadItem(ref probe, b, pending))
+                            if (!TryReadItem(ref probe, b, pending, metadataBuffer, metadataWriter))
                             {
                                 needMore = true;
                                 break;
@@ -317,16 +319,19 @@ internal static class RunFrameJsonReader
     /// Reads one item object. Returns false, having changed nothing, when the buffer ends inside
     /// the item; the caller then refills and calls again from the item's start.
     /// </summary>
-    private static bool TryReadItem(ref Utf8JsonReader r, RunFrameBuilder b, List<(string? Field, string Message)> problems)
+    private static bool TryReadItem(ref Utf8JsonReader r, RunFrameBuilder b, List<(string? Field, string Message)> problems, ArrayBufferWriter<byte> metadataBuffer, Utf8JsonWriter metadataWriter)
     {
-        string? itemId = null;
+        // Issue 16: the id stays UTF-8 bytes (a slice of the read buffer, valid until this item is added)
+        // and the cluster a code; no string per item.
+        ReadOnlySpan<byte> itemId = default;
+        var hasId = false;
         var idSeen = false;
         var score = double.NaN;
         var scoreSeen = false;
         var scoreProblem = false;
-        string? cluster = null;
+        var cluster = -1;
         var epoch = 0;
-        string? metadata = null;
+        var metadata = false;
 
         while (true)
         {
@@ -351,10 +356,13 @@ internal static class RunFrameJsonReader
                 switch (r.TokenType)
                 {
                     case JsonTokenType.String:
-                        itemId = r.GetString();
+                        itemId = r.ValueIsEscaped ? Unescaped(ref r) : r.ValueSpan;
+                        CheckUtf8(ref r, itemId);
+                        hasId = true;
                         break;
                     case JsonTokenType.Number:
-                        itemId = Encoding.UTF8.GetString(r.ValueSpan);
+                        itemId = r.ValueSpan;
+                        hasId = true;
                         break;
                     case JsonTokenType.Null:
                         problems.Add(("item_id", "item_id is null; every item needs a string id"));
@@ -412,11 +420,12 @@ internal static class RunFrameJsonReader
                 switch (r.TokenType)
                 {
                     case JsonTokenType.String:
-                        // The previous item's cluster, compared in place, costs no string.
-                        cluster = b.LastClusterId is { } last && r.ValueTextEquals(last) ? last : r.GetString();
+                        var label = r.ValueIsEscaped ? Unescaped(ref r) : r.ValueSpan;
+                        CheckUtf8(ref r, label);
+                        cluster = b.ClusterCode(label);
                         break;
                     case JsonTokenType.Number:
-                        cluster = Encoding.UTF8.GetString(r.ValueSpan);
+                        cluster = b.ClusterCode(r.ValueSpan);
                         break;
                     case JsonTokenType.Null:
                         break;
@@ -478,8 +487,13 @@ internal static class RunFrameJsonReader
                     }
                     else
                     {
-                        using var doc = JsonDocument.ParseValue(ref r);
-                        metadata = JsonValues.Minify(doc.RootElement);
+                        // Minified straight from the tokens into a reused buffer (the same writer and options
+                        // as JsonValues.Minify, so the same text), kept as UTF-8: no document, no string.
+                        metadataBuffer.ResetWrittenCount();
+                        metadataWriter.Reset(metadataBuffer);
+                        CopyMinified(ref r, metadataWriter);
+                        metadataWriter.Flush();
+                        metadata = true;
                     }
                 }
                 else if (r.TokenType != JsonTokenType.Null)
@@ -525,8 +539,98 @@ internal static class RunFrameJsonReader
             }
         }
 
-        b.Add(itemId, scoreProblem ? double.NaN : score, cluster, epoch, metadata);
+        if (hasId)
+        {
+            b.AddUtf8(itemId, scoreProblem ? double.NaN : score, cluster, epoch, metadata ? metadataBuffer.WrittenSpan : default);
+        }
+        else
+        {
+            b.Add(null, scoreProblem ? double.NaN : score, null, epoch, metadata ? Encoding.UTF8.GetString(metadataBuffer.WrittenSpan) : null);
+        }
+
         return true;
+    }
+
+    /// <summary>Writes the object the reader is at (complete in the buffer) token by token, without white space.</summary>
+    private static void CopyMinified(ref Utf8JsonReader r, Utf8JsonWriter w)
+    {
+        var depth = r.CurrentDepth;
+        while (true)
+        {
+            switch (r.TokenType)
+            {
+                case JsonTokenType.StartObject:
+                    w.WriteStartObject();
+                    break;
+                case JsonTokenType.EndObject:
+                    w.WriteEndObject();
+                    break;
+                case JsonTokenType.StartArray:
+                    w.WriteStartArray();
+                    break;
+                case JsonTokenType.EndArray:
+                    w.WriteEndArray();
+                    break;
+                case JsonTokenType.PropertyName:
+                    if (r.ValueIsEscaped)
+                    {
+                        w.WritePropertyName(Unescaped(ref r));
+                    }
+                    else
+                    {
+                        w.WritePropertyName(r.ValueSpan);
+                    }
+
+                    break;
+                case JsonTokenType.String:
+                    if (r.ValueIsEscaped)
+                    {
+                        w.WriteStringValue(Unescaped(ref r));
+                    }
+                    else
+                    {
+                        w.WriteStringValue(r.ValueSpan);
+                    }
+
+                    break;
+                case JsonTokenType.Number:
+                    w.WriteRawValue(r.ValueSpan, skipInputValidation: true);
+                    break;
+                case JsonTokenType.True:
+                    w.WriteBooleanValue(true);
+                    break;
+                case JsonTokenType.False:
+                    w.WriteBooleanValue(false);
+                    break;
+                case JsonTokenType.Null:
+                    w.WriteNullValue();
+                    break;
+            }
+
+            if (r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && r.CurrentDepth == depth)
+            {
+                return;
+            }
+
+            r.Read();
+        }
+    }
+
+    /// <summary>A string token with escapes, unescaped to UTF-8 (rare: ids are plain text).</summary>
+    private static byte[] Unescaped(ref Utf8JsonReader r)
+    {
+        var buffer = new byte[r.ValueSpan.Length];
+        return buffer.AsSpan(0, r.CopyString(buffer)).ToArray();
+    }
+
+    /// <summary>Text that is not valid UTF-8 fails as GetString would (the caller names the position).</summary>
+    private static void CheckUtf8(ref Utf8JsonReader r, ReadOnlySpan<byte> value)
+    {
+        if (!System.Text.Unicode.Utf8.IsValid(value))
+        {
+            r.GetString();
+            throw new InvalidOperationException("Cannot transcode invalid UTF-8 JSON text.", new DecoderFallbackException());
+        }
     }
 
     private static string DescribeToken(ref Utf8JsonReader r) => r.TokenType switch

@@ -48,9 +48,9 @@ internal static class RunFrameParquet
             rg.WriteStrings(Repeat(frame.ModelId, count));
             rg.WriteStrings(Repeat(frame.TaskId, count));
             rg.WriteStrings(Repeat(frame.MetricName, count));
-            rg.WriteStrings(new ArraySegment<string?>(frame.ItemIdArray, start, count));
-            rg.WriteStrings(new ArraySegment<string?>(frame.ClusterIdArray, start, count));
-            rg.WriteRequired<int>(frame.EpochArray.AsMemory(start, count));
+            rg.WriteStrings(Slice(frame.ItemId, start, count));
+            rg.WriteStrings(Slice(frame.ClusterId, start, count));
+            rg.WriteRequired<int>(frame.Columns.Epochs is { } epochs ? epochs.AsMemory(start, count) : new int[count]);
             rg.WriteRequired<double>(frame.ScoreArray.AsMemory(start, count));
             rg.WriteStrings(Repeat(frame.ConfigHash, count));
             var ts = new DateTime?[count];
@@ -60,7 +60,7 @@ internal static class RunFrameParquet
             }
 
             rg.WriteNullable<DateTime>(ts);
-            rg.WriteStrings(new ArraySegment<string?>(frame.MetadataArray, start, count));
+            rg.WriteStrings(Slice(frame.Metadata, start, count));
             if (n == 0)
             {
                 break;
@@ -125,6 +125,12 @@ internal static class RunFrameParquet
         {
             using var rg = reader.OpenRowGroup(g);
             var n = rg.RowCount;
+            if (g == 0)
+            {
+                // Row groups are usually of one size: room for all of them at once (capped: a footer can claim anything).
+                b.Reserve((int)Math.Min((long)n * reader.RowGroupCount, 1 << 26), 0);
+            }
+
             var ids = rg.ReadStrings(item.Name, cancel);
             var scores = ReadDoubles(rg, score, b, checked((int)total), cancel);
             var clusters = F(RunFrameColumns.ClusterId) is { } cf ? rg.ReadStrings(cf.Name, cancel) : new string?[n];
@@ -283,6 +289,17 @@ internal static class RunFrameParquet
     private const string NotReadable = "not a readable Parquet file: ";
 
     private static string TypeName(ParquetColumn f) => f.ClrType?.Name ?? "a nested or binary type";
+
+    private static string?[] Slice(Func<int, string?> get, int start, int count)
+    {
+        var a = new string?[count];
+        for (var i = 0; i < count; i++)
+        {
+            a[i] = get(start + i);
+        }
+
+        return a;
+    }
 
     private static string?[] Repeat(string? value, int count)
     {

@@ -81,11 +81,11 @@ internal static class RunFrameTextWriters
             w.Write(',');
             CsvField.Write(w, f.MetricName);
             w.Write(',');
-            CsvField.Write(w, f.ItemIdArray[i]);
+            CsvField.Write(w, f.ItemId(i));
             w.Write(',');
-            CsvField.Write(w, f.ClusterIdArray[i]);
+            CsvField.Write(w, f.ClusterId(i));
             w.Write(',');
-            w.Write(f.EpochArray[i].ToString(CultureInfo.InvariantCulture));
+            w.Write(f.Epoch(i).ToString(CultureInfo.InvariantCulture));
             w.Write(',');
             w.Write(f.ScoreArray[i].ToString("R", CultureInfo.InvariantCulture));
             w.Write(',');
@@ -93,7 +93,7 @@ internal static class RunFrameTextWriters
             w.Write(',');
             CsvField.Write(w, ts);
             w.Write(',');
-            CsvField.Write(w, f.MetadataArray[i]);
+            CsvField.Write(w, f.Metadata(i));
             w.WriteLine();
         }
     }
@@ -126,9 +126,9 @@ internal static class RunFrameTextWriters
 
     private static void WriteItemFields(Utf8JsonWriter w, RunFrame f, int i)
     {
-        w.WriteString(RunFrameColumns.ItemId, f.ItemIdArray[i]);
+        w.WriteString(RunFrameColumns.ItemId, f.ItemId(i));
         w.WriteNumber(RunFrameColumns.Score, f.ScoreArray[i]);
-        if (f.ClusterIdArray[i] is { } c)
+        if (f.ClusterId(i) is { } c)
         {
             w.WriteString(RunFrameColumns.ClusterId, c);
         }
@@ -137,9 +137,9 @@ internal static class RunFrameTextWriters
             w.WriteNull(RunFrameColumns.ClusterId);
         }
 
-        w.WriteNumber(RunFrameColumns.Epoch, f.EpochArray[i]);
+        w.WriteNumber(RunFrameColumns.Epoch, f.Epoch(i));
         w.WritePropertyName("metadata");
-        if (f.MetadataArray[i] is { } m)
+        if (f.Metadata(i) is { } m)
         {
             w.WriteRawValue(m, skipInputValidation: true);
         }

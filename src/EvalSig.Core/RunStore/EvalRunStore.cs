@@ -332,20 +332,20 @@ public sealed class EvalRunStore : IRunStore
         Str(string.IsNullOrEmpty(frame.ConfigHash) ? null : frame.ConfigHash);
         for (var i = 0; i < frame.Count; i++)
         {
-            Str(frame.ItemIdArray[i]);
+            Str(frame.ItemId(i));
             BitConverter.TryWriteBytes(n, BitConverter.DoubleToInt64Bits(frame.ScoreArray[i]));
             h.AppendData(n);
-            Str(frame.ClusterIdArray[i]);
-            BitConverter.TryWriteBytes(n, (long)frame.EpochArray[i]);
+            Str(frame.ClusterId(i));
+            BitConverter.TryWriteBytes(n, (long)frame.Epoch(i));
             h.AppendData(n);
-            Str(frame.MetadataArray[i]);
+            Str(frame.Metadata(i));
         }
 
         return Convert.ToHexString(h.GetHashAndReset()).ToLowerInvariant();
     }
 
     private static RunFrame Stored(RunFrame f, string project, DateTimeOffset ts)
-        => new(f.Header with { ProjectId = project, Timestamp = ts }, f.ItemIdArray, f.ScoreArray, f.ClusterIdArray, f.EpochArray, f.MetadataArray, f.SourcePath);
+        => f.WithHeader(f.Header with { ProjectId = project, Timestamp = ts });
 
     /// <summary>
     /// A project's manifest entries. Every entry is checked - fields of the right type, a path that

@@ -57,7 +57,7 @@ public sealed class WatchSession
         var rows = new List<int>(baseline.Count);
         for (var i = 0; i < baseline.Count; i++)
         {
-            if (baseline.EpochArray[i] != 0)
+            if (baseline.Epoch(i) != 0)
             {
                 continue;
             }
@@ -65,10 +65,10 @@ public sealed class WatchSession
             var s = baseline.ScoreArray[i];
             if (options.Sequence == SequenceKind.Betting && !(s >= 0 && s <= 1))
             {
-                throw new EvalSigException(EvalSigError.WatchInvalid, EvalSigErrorKind.InvalidData, Invariant($"Baseline item '{baseline.ItemIdArray[i]}' scores {s}: the betting sequence needs scores in [0, 1]. Use -Sequence Asymptotic (--sequence asymptotic) for other scores."), baseline.RunId);
+                throw new EvalSigException(EvalSigError.WatchInvalid, EvalSigErrorKind.InvalidData, Invariant($"Baseline item '{baseline.ItemId(i)}' scores {s}: the betting sequence needs scores in [0, 1]. Use -Sequence Asymptotic (--sequence asymptotic) for other scores."), baseline.RunId);
             }
 
-            _index[baseline.ItemIdArray[i]] = scores.Count;
+            _index[baseline.ItemId(i)] = scores.Count;
             scores.Add(s);
             rows.Add(i);
         }
@@ -367,7 +367,7 @@ public sealed class WatchSession
         var result = new int[rows.Count];
         for (var k = 0; k < rows.Count; k++)
         {
-            var label = labels[k] ?? "\u0000item:" + baseline.ItemIdArray[rows[k]];
+            var label = labels[k] ?? "\u0000item:" + baseline.ItemId(rows[k]);
             if (!dense.TryGetValue(label, out var id))
             {
                 id = dense.Count;
@@ -384,10 +384,10 @@ public sealed class WatchSession
     {
         if (key == "cluster_id")
         {
-            return frame.ClusterIdArray[i];
+            return frame.ClusterId(i);
         }
 
-        var meta = frame.MetadataArray[i];
+        var meta = frame.Metadata(i);
         if (meta is null)
         {
             return null;

@@ -97,7 +97,7 @@ public sealed class ObjectRunStore : IRunStore, IDisposable
         var hash = EvalRunStore.ContentHash(frame);
         var ts = IsoTime.ToMicroseconds(frame.Timestamp ?? DateTimeOffset.UtcNow);
         var relative = string.Create(CultureInfo.InvariantCulture, $"year={ts.UtcDateTime.Year:D4}/month={ts.UtcDateTime.Month:D2}/run_id={frame.RunId}.parquet");
-        var stored = new RunFrame(frame.Header with { ProjectId = project, Timestamp = ts }, frame.ItemIdArray, frame.ScoreArray, frame.ClusterIdArray, frame.EpochArray, frame.MetadataArray, frame.SourcePath);
+        var stored = frame.WithHeader(frame.Header with { ProjectId = project, Timestamp = ts });
         byte[] bytes;
         using (var ms = new MemoryStream())
         {

@@ -1,0 +1,173 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.IO;
+using System.Linq;
+using System.Text;
+using EvalSig.Core.Diagnostics;
+using EvalSig.Core.Gating;
+using EvalSig.Core.Json;
+using EvalSig.Core.RunFrames;
+using Xunit;
+
+namespace EvalSig.Core.Tests;
+
+/// <summary>
+/// Issue 16: a RunFrame holds its items in compact columns (UTF-8 ids end to end, cluster codes, sparse
+/// metadata) and pairs aligned runs without a hash join. These tests pin the behaviour that must not change
+/// with the representation: duplicate detection, escapes, UTF-8 checks, pairing in any order, cluster
+/// agreement, and metadata text.
+/// </summary>
+public class CompactColumnsTests
+{
+    private static RunFrame Json(string items) => RunFrameFile.ReadText(
+        "{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[" + items + "]}");
+
+    private static string Item(string id, double score, string? cluster = null, int epoch = 0, string? metadata = null)
+        => string.Create(CultureInfo.InvariantCulture, $"{{\"item_id\":{id},\"score\":{score},\"cluster_id\":{cluster ?? "null"},\"epoch\":{epoch}{(metadata is null ? string.Empty : ",\"metadata\":" + metadata)}}}");
+
+    [Theory]
+    [InlineData("\"b\",\"a\",\"c\",\"a\"", 3, 1)] // unsorted: found through the hash table
+    [InlineData("\"a\",\"b\",\"b\",\"c\"", 2, 1)] // sorted but repeated: not strictly ascending
+    [InlineData("\"x\",\"y\",\"z\",\"x\"", 3, 0)]
+    public void DuplicateIds_AreReported_WithTheFirstIndex(string ids, int at, int first)
+    {
+        var items = string.Join(",", ids.Split(',').Select((id, i) => Item(id, i % 2)));
+        var ex = Assert.Throws<RunFrameInvalidException>(() => Json(items));
+        var p = Assert.Single(ex.Problems);
+        Assert.Equal(at, p.ItemIndex);
+        Assert.Contains(string.Create(CultureInfo.InvariantCulture, $"first seen at item {first}"), p.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void SameId_AtOtherEpochs_IsNoDuplicate_AndAThousandUnsortedIdsPassTheHashTable()
+    {
+        var f = Json(string.Join(",", Item("\"a\"", 1), Item("\"a\"", 0, epoch: 1), Item("\"a\"", 1, epoch: 2)));
+        Assert.Equal(new[] { 0, 1, 2 }, f.Epochs);
+
+        var rng = new Random(7);
+        var ids = Enumerable.Range(0, 1000).OrderBy(_ => rng.Next()).Select(i => "\"i" + i.ToString(CultureInfo.InvariantCulture) + "\"");
+        Assert.Equal(1000, Json(string.Join(",", ids.Select(id => Item(id, 1)))).Count);
+    }
+
+    [Fact]
+    public void EscapedIds_AreStoredUnescaped_AndPairWithThePlainSpelling()
+    {
+        var b = Json(string.Join(",", Item("\"q\\u0031\"", 0), Item("\"q\\\"2\"", 1), Item("\"caf\\u00e9\"", 1)));
+        var c = Json(string.Join(",", Item("\"q1\"", 1), Item("\"q\\\"2\"", 1), Item("\"café\"", 1)));
+        Assert.Equal(new[] { "q1", "q\"2", "café" }, b.ItemIds);
+        Assert.True(b.Columns.Ids.ContentEquals(c.Columns.Ids));
+        var p = Pairing.Pair(b, c, null, noCluster: false);
+        Assert.Equal(new[] { 1.0, 0.0, 0.0 }, p.Differences);
+    }
+
+    [Fact]
+    public void AnIdThatIsNotUtf8_IsRunFrameInvalid_NotAReplacementCharacter()
+    {
+        var head = Encoding.UTF8.GetBytes("{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[{\"item_id\":\"q");
+        var tail = Encoding.UTF8.GetBytes("\",\"score\":1}]}");
+        var bytes = head.Concat(new byte[] { 0xC3, 0x28 }).Concat(tail).ToArray();
+        using var stream = new MemoryStream(bytes);
+        var ex = Assert.Throws<RunFrameInvalidException>(() => RunFrameFile.Read(stream, "bad.json"));
+        Assert.Contains("not valid UTF-8", ex.Problems[0].Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void RunsInAnotherOrder_PairLikeAlignedRuns_AndMissingItemsAreCounted()
+    {
+        var rng = new Random(11);
+        var n = 500;
+        var ids = Enumerable.Range(0, n).Select(i => "\"item-" + i.ToString(CultureInfo.InvariantCulture) + "\"").ToArray();
+        var bs = ids.Select(_ => Math.Round(rng.NextDouble(), 3)).ToArray();
+        var cs = ids.Select(_ => Math.Round(rng.NextDouble(), 3)).ToArray();
+        var clusters = ids.Select((_, i) => "\"c" + (i / 10).ToString(CultureInfo.InvariantCulture) + "\"").ToArray();
+        var b = Json(string.Join(",", ids.Select((id, i) => Item(id, bs[i], clusters[i]))));
+        var alignedC = Json(string.Join(",", ids.Select((id, i) => Item(id, cs[i], clusters[i]))));
+        var order = Enumerable.Range(0, n).OrderBy(_ => rng.Next()).ToArray();
+        var shuffledC = Json(string.Join(",", order.Select(i => Item(ids[i], cs[i], clusters[i]))));
+
+        var aligned = Pairing.Pair(b, alignedC, null, false);
+        var joined = Pairing.Pair(b, shuffledC, null, false);
+        Assert.Equal(aligned.Differences, joined.Differences);
+        Assert.Equal(aligned.Cluster, joined.Cluster);
+        Assert.Equal(50, joined.ClusterCount);
+        Assert.Empty(joined.Notes);
+
+        // Drop 40 candidate items and add 3 of its own: 460 pairs in baseline order, coverage noted.
+        var partial = Json(string.Join(",", order.Where(i => i >= 40).Select(i => Item(ids[i], cs[i], clusters[i]))
+            .Concat(new[] { Item("\"extra-1\"", 1), Item("\"extra-2\"", 1), Item("\"extra-3\"", 1) })));
+        var p = Pairing.Pair(b, partial, null, false);
+        Assert.Equal(n - 40, p.Count);
+        Assert.Equal(40, p.OnlyInBaseline);
+        Assert.Equal(3, p.OnlyInCandidate);
+        Assert.Equal(aligned.Differences.Skip(40), p.Differences);
+        Assert.Contains(p.Notes, x => x.StartsWith("Low coverage: 460 items paired", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ClusterLabels_NumberedDifferentlyInEachRun_AreMatchedByText_AndDisagreementsCounted()
+    {
+        // The candidate meets its labels in another order (its codes differ); one item moves cluster, one
+        // loses its cluster, one baseline item has none (a singleton).
+        var b = Json(string.Join(",", Item("\"1\"", 0, "\"A\""), Item("\"2\"", 1, "\"B\""), Item("\"3\"", 0, "\"A\""), Item("\"4\"", 1, "\"C\""), Item("\"5\"", 0)));
+        var c = Json(string.Join(",", Item("\"4\"", 1, "\"C\""), Item("\"2\"", 1, "\"A\""), Item("\"1\"", 1, "\"A\""), Item("\"3\"", 1), Item("\"5\"", 1)));
+        var p = Pairing.Pair(b, c, null, false);
+        Assert.Equal(new[] { 0, 1, 0, 2, 3 }, p.Cluster);
+        Assert.Equal(4, p.ClusterCount);
+        Assert.Contains(p.Notes, x => x.Contains("disagree on 'cluster_id' for 2 paired item(s)", StringComparison.Ordinal));
+        Assert.Contains(p.Notes, x => x.Contains("1 paired item(s) have no 'cluster_id'", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("{\"source\": \"gen\", \"len\": 10}")]
+    [InlineData("{ \"a\" : [1, 2.50, 1E2, -0, {\"b\": null}], \"t\": true, \"f\": false }")]
+    [InlineData("{\"esc\\u0061ped\": \"tab\\tquote\\\"slash\\/\\u00e9\\ud83d\\ude00<>&'\"}")]
+    [InlineData("{\"deep\": {\"x\": {\"y\": [[], {}, [[\"z\"]]]}}, \"n\": 12345678901234567890123}")]
+    [InlineData("{\"dup\": 1, \"dup\": 2}")]
+    public void Metadata_IsTheSameTextAsADocumentMinify(string metadata)
+    {
+        var f = Json(Item("\"a\"", 1, metadata: metadata));
+        Assert.Equal(JsonValues.Minify(Encoding.UTF8.GetBytes(metadata)), f.MetadataJson[0]);
+    }
+
+    [Fact]
+    public void Metadata_OnSomeItems_IsFoundForThoseItemsOnly()
+    {
+        var items = Enumerable.Range(0, 100).Select(i => Item("\"i" + i.ToString("D3", CultureInfo.InvariantCulture) + "\"", 1, metadata: i % 7 == 3 ? "{\"k\":" + i.ToString(CultureInfo.InvariantCulture) + "}" : i % 7 == 4 ? "{}" : null));
+        var f = Json(string.Join(",", items));
+        for (var i = 0; i < 100; i++)
+        {
+            Assert.Equal(i % 7 == 3 ? "{\"k\":" + i.ToString(CultureInfo.InvariantCulture) + "}" : null, f.MetadataJson[i]);
+        }
+    }
+
+    [Fact]
+    public void IdsOfOneLength_KeepNoOffsets_AndIdsOfMixedLengthsReadBackTheSame()
+    {
+        var fixedWidth = Json(string.Join(",", Enumerable.Range(0, 50).Select(i => Item("\"q" + i.ToString("D4", CultureInfo.InvariantCulture) + "\"", 1))));
+        Assert.Equal(250, fixedWidth.Columns.Ids.ByteCount);
+        Assert.Equal("q0049", fixedWidth.ItemIds[49]);
+
+        // The first different length switches to offsets after 20 fixed-width entries.
+        var ids = Enumerable.Range(0, 20).Select(i => "q" + i.ToString("D4", CultureInfo.InvariantCulture)).Concat(new[] { "long-id-20", "x", string.Empty, "é" }).ToArray();
+        var mixed = Json(string.Join(",", ids.Select(id => Item("\"" + id + "\"", 1))));
+        Assert.Equal(ids, mixed.ItemIds);
+        Assert.False(mixed.Columns.Ids.ContentEquals(fixedWidth.Columns.Ids));
+        Assert.Throws<ArgumentOutOfRangeException>(() => mixed.ItemIds[ids.Length]);
+    }
+
+    [Fact]
+    public void FramesBuiltInMemory_UseTheSameColumns_AsFramesReadFromFiles()
+    {
+        var ids = new List<string> { "b", "a", "c" };
+        var f = RunFrame.Create("r", "m", "t", "a", ids, new[] { 1.0, 0.5, 0.0 }, new[] { "x", null, "x" }, new[] { 0, 0, 3 }, new[] { null, "{\"k\":1}", null });
+        Assert.Equal(ids, f.ItemIds);
+        Assert.Equal(new[] { "x", null, "x" }, f.ClusterIds);
+        Assert.Equal(new[] { 0, 0, 3 }, f.ItemEpochs);
+        Assert.Equal(new[] { null, "{\"k\":1}", null }, f.MetadataJson);
+        Assert.Equal(1, f.ClusterCount);
+        Assert.Equal(new RunFrameItem("c", 0.0, "x", 3, null), f.GetItem(2));
+        var dup = Assert.Throws<RunFrameInvalidException>(() => RunFrame.Create("r", "m", "t", "a", new[] { "a", "a" }, new[] { 1.0, 1.0 }));
+        Assert.Equal(EvalSigError.RunFrameInvalid, dup.Error);
+    }
+}
