@@ -40,7 +40,17 @@ public class FileToVerdictBenchmarks
     /// <summary>The floor: every token of both files read by Utf8JsonReader, nothing kept (JSON and JSONL only).</summary>
     [Benchmark(Baseline = true)]
     public long TokenizeBothFiles()
-        => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? Tokenize(_base) + Tokenize(_cand) : ReadBytes(_base) + ReadBytes(_cand);
+        => TokenizeOrRead(_base) + TokenizeOrRead(_cand);
+
+    private long TokenizeOrRead(string path) => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? Tokenize(path) : ReadBytes(path);
+
+    /// <summary>The same floor with the two files tokenized at once on two threads, as the gate reads them.</summary>
+    [Benchmark]
+    public long TokenizeBothFilesInParallel()
+    {
+        var other = System.Threading.Tasks.Task.Run(() => TokenizeOrRead(_cand));
+        return TokenizeOrRead(_base) + other.GetAwaiter().GetResult();
+    }
 
     [Benchmark]
     public int ReadBothFiles() => RunFrameFile.Read(_base).Count + RunFrameFile.Read(_cand).Count;
@@ -48,6 +58,35 @@ public class FileToVerdictBenchmarks
     [Benchmark]
     public GateVerdict GatePairedT()
         => EvalGate.Decide(RunFrameFile.Read(_base), RunFrameFile.Read(_cand), new GateOptions { MinDelta = 0.005, Inference = new InferenceOptions { Method = InferenceMethod.PairedT, Alternative = Alternative.Greater } }).Verdict;
+
+    /// <summary>
+    /// <c>tokenize &lt;file&gt;... [--parallel]</c>: the floor as a whole process (start-up included), to set beside
+    /// <c>evalsig gate</c> under /usr/bin/time: every token of each file through Utf8JsonReader, nothing kept.
+    /// </summary>
+    public static int TokenizeCommand(string[] args)
+    {
+        var files = Array.FindAll(args, a => a != "--parallel");
+        long tokens = 0;
+        if (Array.IndexOf(args, "--parallel") >= 0)
+        {
+            var counts = new long[files.Length];
+            System.Threading.Tasks.Parallel.For(0, files.Length, i => counts[i] = Tokenize(files[i]));
+            foreach (var c in counts)
+            {
+                tokens += c;
+            }
+        }
+        else
+        {
+            foreach (var f in files)
+            {
+                tokens += Tokenize(f);
+            }
+        }
+
+        Console.WriteLine(tokens.ToString(System.Globalization.CultureInfo.InvariantCulture) + " tokens");
+        return 0;
+    }
 
     private static long Tokenize(string path)
     {

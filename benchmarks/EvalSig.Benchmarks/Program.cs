@@ -30,6 +30,11 @@ internal static class Program
             return AuditTiming.Run(args[1..]);
         }
 
+        if (args.Length > 0 && args[0] == "tokenize")
+        {
+            return FileToVerdictBenchmarks.TokenizeCommand(args[1..]);
+        }
+
         if (args.Length > 0 && args[0] == "write-runs")
         {
             return RunFiles.Run(args[1..]);
