@@ -19,23 +19,48 @@ namespace EvalSig.Cli;
 /// <summary>The command tree. Each action binds options, calls one Core entry point and prints.</summary>
 internal static class Commands
 {
-    public static RootCommand Build(TextWriter stdout, TextWriter? stderr = null)
+    public static RootCommand Build(TextWriter stdout, TextWriter? stderr = null, string? only = null)
     {
         stderr ??= Console.Error;
         var root = new RootCommand("EvalSig: release gates for LLM evaluations with honest statistics, and a tamper-evident audit trail.");
-        root.Subcommands.Add(Gate(stdout, stderr));
-        root.Subcommands.Add(Compare(stdout));
-        root.Subcommands.Add(Mde(stdout));
-        root.Subcommands.Add(Doctor(stdout));
-        root.Subcommands.Add(WatchCommand.Build(stdout, stderr));
-        root.Subcommands.Add(Version(stdout));
-        root.Subcommands.Add(AuditCommands.Build(stdout, stderr));
-        root.Subcommands.Add(StoreCommands.History(stdout));
-        root.Subcommands.Add(StoreCommands.Store(stdout));
-        root.Subcommands.Add(ComplianceCommands.Scorecard(stdout));
-        root.Subcommands.Add(ComplianceCommands.Envelope(stdout));
-        root.Subcommands.Add(Article30Command.Build(stdout));
-        root.Subcommands.Add(CompletionCommand.Build(stdout, root));
+        var factories = new (string Name, Func<Command> Make)[]
+        {
+            ("gate", () => Gate(stdout, stderr)),
+            ("compare", () => Compare(stdout)),
+            ("mde", () => Mde(stdout)),
+            ("doctor", () => Doctor(stdout)),
+            ("watch", () => WatchCommand.Build(stdout, stderr)),
+            ("version", () => Version(stdout)),
+            ("audit", () => AuditCommands.Build(stdout, stderr)),
+            ("history", () => StoreCommands.History(stdout)),
+            ("store", () => StoreCommands.Store(stdout)),
+            ("scorecard", () => ComplianceCommands.Scorecard(stdout)),
+            ("envelope", () => ComplianceCommands.Envelope(stdout)),
+            ("article30", () => Article30Command.Build(stdout)),
+        };
+
+        // Start-up (issue 16): a command line that names a command gets only that command's tree; building
+        // all of them costs more than parsing. Anything else (no command, a typo, --help, completion) gets all.
+        var single = only is not null && Array.Exists(factories, f => f.Name == only);
+        foreach (var (name, make) in factories)
+        {
+            if (!single || name == only)
+            {
+                var command = make();
+                if (command.Name != name)
+                {
+                    throw new InvalidOperationException($"command table names '{name}' for '{command.Name}'");
+                }
+
+                root.Subcommands.Add(command);
+            }
+        }
+
+        if (!single)
+        {
+            root.Subcommands.Add(CompletionCommand.Build(stdout, root));
+        }
+
         return root;
     }
 

@@ -29,7 +29,7 @@ internal static class Program
 
     internal static int Run(string[] args, TextWriter stdout, TextWriter stderr)
     {
-        var root = Commands.Build(stdout, stderr);
+        var root = Commands.Build(stdout, stderr, args.Length > 0 ? args[0] : null);
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
