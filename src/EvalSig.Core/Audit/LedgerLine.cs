@@ -152,7 +152,9 @@ internal struct LineFields
                         return false;
                     }
 
-                    if (nameStarts[depth] >= 0 && Compare(line, (nameStarts[depth], nameLengths[depth], nameEscaped[depth]), (nameStart, nameLength, r.ValueIsEscaped)) >= 0)
+                    // Top-level names are checked against the record's members, in their
+                    // (sorted) order, just below: that already rules out disorder and repeats.
+                    if (depth != 1 && nameStarts[depth] >= 0 && Compare(line, (nameStarts[depth], nameLengths[depth], nameEscaped[depth]), (nameStart, nameLength, r.ValueIsEscaped)) >= 0)
                     {
                         problem = "members out of canonical order, or a member twice";
                         return false;
