@@ -113,13 +113,18 @@ internal static class AuditTiming
     public static int Run(string[] args)
     {
         var n = args.Length > 0 ? int.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
-        var dir = Directory.CreateTempSubdirectory("evalsig-audit-timing-").FullName;
+        // EVALSIG_BENCH_LEDGER=<dir>: keep the ledger there and reuse it (for profiling catch-up or verify alone).
+        var keep = Environment.GetEnvironmentVariable("EVALSIG_BENCH_LEDGER");
+        var dir = string.IsNullOrEmpty(keep) ? Directory.CreateTempSubdirectory("evalsig-audit-timing-").FullName : Directory.CreateDirectory(keep).FullName;
         try
         {
             var ledger = new LocalLedger(dir);
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            AuditBenchmarks.WriteLedger(ledger, n, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
-            Console.WriteLine($"write {n} records: {sw.Elapsed.TotalSeconds:F2} s");
+            if (string.IsNullOrEmpty(keep) || !File.Exists(ledger.LedgerPath))
+            {
+                AuditBenchmarks.WriteLedger(ledger, n, new DateTimeOffset(2025, 1, 1, 0, 0, 0, TimeSpan.Zero));
+                Console.WriteLine($"write {n} records: {sw.Elapsed.TotalSeconds:F2} s");
+            }
             var only = args.Length > 1 ? args[1] : "all";
             if (only == "parse")
             {
@@ -144,6 +149,24 @@ internal static class AuditTiming
 
                     var c2 = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
                     Console.WriteLine($"strict parse {ok}: {(c1 - c0).TotalMilliseconds * 1000 / n:F2} us/line cpu; hmac {(c2 - c1).TotalMilliseconds * 1000 / n:F2} us/line cpu");
+                }
+
+                return 0;
+            }
+
+            if (only is "verify" or "query")
+            {
+                // Verify alone (three shots), or the one-day query alone (twenty: later ones run tiered-up code); the index is built first if it is missing.
+                var ring = new AuditReadOptions { Keyring = AuditBenchmarks.Ring };
+                _ = ledger.Query(new AuditQuery { First = 1 }, ring).Count();
+                for (var i = 0; i < (only == "query" ? 20 : 3); i++)
+                {
+                    var cpu = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+                    sw.Restart();
+                    var what = only == "verify"
+                        ? AuditLog.Verify(ledger, AuditBenchmarks.Ring).VerifiedCount
+                        : ledger.Query(new AuditQuery { From = new DateTimeOffset(2025, 7, 1, 0, 0, 0, TimeSpan.Zero), To = new DateTimeOffset(2025, 7, 1, 23, 59, 59, TimeSpan.Zero) }, ring).Count();
+                    Console.WriteLine($"{only} {n}: {sw.Elapsed.TotalMilliseconds:F1} ms ({what}); cpu {(System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds:F0} ms");
                 }
 
                 return 0;
@@ -180,7 +203,10 @@ internal static class AuditTiming
         finally
         {
             Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-            Directory.Delete(dir, true);
+            if (string.IsNullOrEmpty(keep))
+            {
+                Directory.Delete(dir, true);
+            }
         }
     }
 }

@@ -42,6 +42,8 @@ public sealed class SqliteStatement : IDisposable
 
     public void Bind(int index, ReadOnlySpan<byte> value) => Check(raw.sqlite3_bind_blob(_stmt, index, value));
 
+    public void BindNull(int index) => Check(raw.sqlite3_bind_null(_stmt, index));
+
     /// <summary>Runs the statement once with the bound values, then resets it for the next.</summary>
     /// <exception cref="DbException">SQLite refused the row (a constraint, a full disk, ...).</exception>
     public void Execute()

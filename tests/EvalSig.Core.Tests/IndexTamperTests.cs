@@ -102,29 +102,27 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
     {
         // The four classes of the issue.
         yield return T("delete a row", true, (db, _, _) => Sql(db, "DELETE FROM records WHERE seq = 57"));
-        yield return T("change a row's schema key", true, (db, _, _) => Sql(db, "UPDATE records SET schema_key = 'acme.bravo.v1' WHERE seq = 81"));
-        yield return T("shift a row's offset", true, (db, _, _) => EditBlob(db, 100, b => BitConverter.TryWriteBytes(b.AsSpan(24), BitConverter.ToInt64(b, 24) + 5)));
+        yield return T("change a row's schema key", true, (db, _, _) => Sql(db, $"UPDATE records SET schema_id = {Id(0, "acme.bravo.v1")} WHERE seq = 81"));
+        yield return T("shift a row's offset", true, (db, _, _) => Sql(db, "UPDATE records SET offset = offset + 5 WHERE seq = 100"));
         yield return T("delete a range of rows", true, (db, _, _) => Sql(db, "DELETE FROM records WHERE seq BETWEEN 120 AND 150"));
 
         // More.
-        yield return T("change a row's project", true, (db, _, _) => Sql(db, "UPDATE records SET project_id = 'p3' WHERE seq = 90"));
+        yield return T("change a row's project", true, (db, _, _) => Sql(db, $"UPDATE records SET project_id = {Id(1, "p3")} WHERE seq = 90"));
         yield return T("move a row's timestamp to another day", true, (db, _, _) => Sql(db, "UPDATE records SET ts = ts + 86400000000 * 2 WHERE seq = 99"));
-        yield return T("change a row's schema key in its data too", true, (db, _, _) =>
-        {
-            EditBlob(db, 84, b => Encoding.UTF8.GetBytes("acme.gamma.v1").CopyTo(b, 88));
-            Sql(db, "UPDATE records SET schema_key = 'acme.gamma.v1' WHERE seq = 84");
-        });
-        yield return T("shift an offset to another record's line", true, (db, _, _) => EditBlob(db, 60, b => b.AsSpan(24, 8).CopyTo(b.AsSpan(24)), copyFromSeq: 61));
+        yield return T("change a row's schema key and relink it into the other chain", true, (db, _, _) =>
+            Sql(db, $"UPDATE records SET schema_id = {Id(0, "acme.gamma.v1")}, prev_schema = (SELECT max(seq) FROM records WHERE seq < 84 AND schema_id = {Id(0, "acme.gamma.v1")}) WHERE seq = 84"));
+        yield return T("shift an offset to another record's line", true, (db, _, _) =>
+            Sql(db, "UPDATE records SET offset = (SELECT offset FROM records WHERE seq = 61), length = (SELECT length FROM records WHERE seq = 61) WHERE seq = 60"));
         yield return T("swap two rows' data", true, (db, _, _) =>
         {
-            var a = Blob(db, 10);
-            var b = Blob(db, 11);
-            SetBlob(db, 10, b);
-            SetBlob(db, 11, a);
+            Sql(db, "CREATE TEMP TABLE swap AS SELECT * FROM records WHERE seq IN (10, 11)");
+            Sql(db, "UPDATE records SET (ts, schema_id, project_id, position, offset, length, prev_schema, prev_project, record_hmac, mac) = (SELECT ts, schema_id, project_id, position, offset, length, prev_schema, prev_project, record_hmac, mac FROM swap WHERE swap.seq = 21 - records.seq) WHERE seq IN (10, 11)");
         });
-        yield return T("delete every row of a schema key", true, (db, _, _) => Sql(db, "DELETE FROM records WHERE schema_key = 'acme.gamma.v1'"));
+        yield return T("delete every row of a schema key", true, (db, _, _) => Sql(db, $"DELETE FROM records WHERE schema_id = {Id(0, "acme.gamma.v1")}"));
         yield return T("delete the newest rows", true, (db, _, _) => Sql(db, "DELETE FROM records WHERE seq >= 290"));
-        yield return T("insert a duplicate row", true, (db, _, _) => Sql(db, "INSERT INTO records(seq, ts, schema_key, project_id, row) SELECT 300, ts, schema_key, project_id, row FROM records WHERE seq = 30"));
+        yield return T("insert a duplicate row", true, (db, _, _) => Sql(db, "INSERT INTO records SELECT 300, ts, schema_id, project_id, position, offset, length, prev_schema, prev_project, record_hmac, mac FROM records WHERE seq = 30"));
+        yield return T("move a day's first row", true, (db, _, _) => Sql(db, "UPDATE groups SET first_seq = first_seq + 1 WHERE kind = 2 AND first_seq = (SELECT min(first_seq) FROM groups WHERE kind = 2 AND first_seq > 0)"));
+        yield return T("renumber two schema keys", true, (db, _, _) => Sql(db, "UPDATE groups SET id = 1 - id WHERE kind = 0 AND id IN (0, 1)"));
         yield return T("delete a group", true, (db, _, _) => Sql(db, "DELETE FROM groups WHERE kind = 0 AND value = 'acme.alpha.v1'"));
         yield return T("lower a group's count", true, (db, _, _) => Sql(db, "UPDATE groups SET count = count - 1 WHERE kind = 1 AND value = 'p1'"));
         yield return T("edit the head", true, (db, _, _) => Sql(db, "UPDATE meta SET v = replace(v, '\"rows\":300', '\"rows\":299') WHERE k = 'head'"));
@@ -140,6 +138,9 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
     }
 
     private static object[] T(string name, bool lies, Action<SqliteConnection, string, string> edit) => new object[] { name, lies, edit };
+
+    /// <summary>SQL for the id of a group (kind 0: schema key, 1: project): rows name their schema key and project by id.</summary>
+    private static string Id(int kind, string value) => $"(SELECT id FROM groups WHERE kind = {kind} AND value = '{value}')";
 
     /// <summary>
     /// Every answer is the truth; a query whose rows were touched reports the mismatch (one that
@@ -197,7 +198,7 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
 
     /// <summary>
     /// The issue's done-when, counted: the four tamper classes it names x ten queries = 40 cases,
-    /// plus this suite's own fifteen x ten, each asked with the key and without it. A case is
+    /// plus this suite's own seventeen x ten, each asked with the key and without it. A case is
     /// "silent wrong" when its answer differs from a scan of the ledger and no warning came with
     /// it; there must be none. With the key there must be no wrong answer at all, and every tamper
     /// that changes what the index says must be reported by Get-AuditStatus.
@@ -276,6 +277,45 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
         Assert.True(ledger.GetStatus(new AuditReadOptions { Keyring = AuditLedgerTests.Ring }).IndexAuthenticated);
     }
 
+    /// <summary>
+    /// An index written by the previous layout (schema version 2: names and one data blob per row),
+    /// its head still validly MAC'd: with the key it is rebuilt in the current layout, without it
+    /// the ledger is scanned - never read as if it were the current layout.
+    /// </summary>
+    [Fact]
+    public void AnIndexOfAnOlderSchemaVersion_IsRebuilt_NotMisread()
+    {
+        foreach (var keyed in new[] { true, false })
+        {
+            var dir = Tampered($"v2-{keyed}", (db, _, _) =>
+            {
+                Sql(db, "ALTER TABLE records RENAME TO records_v3");
+                Sql(db, "CREATE TABLE records (seq INTEGER PRIMARY KEY, ts INTEGER NOT NULL, schema_key TEXT NOT NULL, project_id TEXT, row BLOB NOT NULL)");
+                Sql(db, "INSERT INTO records SELECT r.seq, r.ts, g.value, NULL, r.mac FROM records_v3 r JOIN groups g ON g.kind = 0 AND g.id = r.schema_id");
+                Sql(db, "DROP TABLE records_v3");
+                using var read = db.CreateCommand();
+                read.CommandText = "SELECT v FROM meta WHERE k = 'head'";
+                var head = ((string)read.ExecuteScalar()!).Replace("\"schema_version\":3", "\"schema_version\":2", StringComparison.Ordinal);
+                var mac = AuditLedgerTests.Key.Sign(KeyPurpose.Index, Encoding.UTF8.GetBytes("evalsig.index.head\n" + head));
+                Sql(db, $"UPDATE meta SET v = CASE k WHEN 'head' THEN '{head}' WHEN 'head_mac' THEN '{mac}' ELSE '2' END");
+            });
+            var warnings = new Warnings();
+            foreach (var (queryName, query) in Queries)
+            {
+                var answer = Ids(new LocalLedger(dir).Query(query, new AuditReadOptions { Keyring = keyed ? AuditLedgerTests.Ring : null, Observer = warnings }));
+                Assert.True(Truth(dir, query).SequenceEqual(answer), $"{queryName} ({(keyed ? "keyed" : "keyless")})");
+            }
+
+            Assert.Contains(warnings.Messages, m => m.Contains("older format", StringComparison.Ordinal));
+            SqliteConnection.ClearAllPools();
+            using var db = new SqliteConnection($"Data Source={Path.Combine(dir, "index.sqlite")};Pooling=False");
+            db.Open();
+            using var cmd = db.CreateCommand();
+            cmd.CommandText = "SELECT v FROM meta WHERE k = 'schema_version'";
+            Assert.Equal(keyed ? "3" : "2", cmd.ExecuteScalar()); // rebuilt with the key; left alone (and scanned past) without it
+        }
+    }
+
     [Fact]
     public void CatchUp_ReportsProgress_AndAppendsCanKeepTheIndexLevel()
     {
@@ -316,38 +356,6 @@ public class IndexTamperTests : IClassFixture<IndexTamperTests.Ledgers>, IDispos
         using var cmd = db.CreateCommand();
         cmd.CommandText = sql;
         cmd.ExecuteNonQuery();
-    }
-
-    private static byte[] Blob(SqliteConnection db, long seq)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "SELECT row FROM records WHERE seq = $s";
-        cmd.Parameters.AddWithValue("$s", seq);
-        return (byte[])cmd.ExecuteScalar()!;
-    }
-
-    private static void SetBlob(SqliteConnection db, long seq, byte[] blob)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = "UPDATE records SET row = $b WHERE seq = $s";
-        cmd.Parameters.AddWithValue("$b", blob);
-        cmd.Parameters.AddWithValue("$s", seq);
-        cmd.ExecuteNonQuery();
-    }
-
-    private static void EditBlob(SqliteConnection db, long seq, Action<byte[]> edit, long? copyFromSeq = null)
-    {
-        var blob = Blob(db, seq);
-        if (copyFromSeq is { } other)
-        {
-            Blob(db, other).AsSpan(24, 8).CopyTo(blob.AsSpan(24)); // the other row's offset
-        }
-        else
-        {
-            edit(blob);
-        }
-
-        SetBlob(db, seq, blob);
     }
 
     private static void Checkpoint(string index)

@@ -173,6 +173,30 @@ public sealed class AuditKey
             && TryHex(stored.AsSpan(HmacPrefix.Length), expected) && CryptographicOperations.FixedTimeEquals(mac, expected);
     }
 
+    /// <summary>
+    /// The same check against the stored value's UTF-8 bytes, as a canonical line holds them: the
+    /// MAC written as "hmac-sha256:" and lower-case hex, compared in constant time (the stored form
+    /// decodes to the MAC exactly when it is this text).
+    /// </summary>
+    internal static bool Matches(ReadOnlySpan<byte> mac, ReadOnlySpan<byte> storedUtf8)
+    {
+        var prefix = "hmac-sha256:"u8;
+        if (storedUtf8.Length != prefix.Length + (2 * mac.Length) || !storedUtf8.StartsWith(prefix))
+        {
+            return false;
+        }
+
+        var digits = "0123456789abcdef"u8;
+        Span<byte> hex = stackalloc byte[2 * mac.Length];
+        for (var i = 0; i < mac.Length; i++)
+        {
+            hex[2 * i] = digits[mac[i] >> 4];
+            hex[(2 * i) + 1] = digits[mac[i] & 0xF];
+        }
+
+        return CryptographicOperations.FixedTimeEquals(hex, storedUtf8[prefix.Length..]);
+    }
+
     public override string ToString() => $"AuditKey(key_id={KeyId}{(Status == AuditKeyStatus.VerifyOnly ? ", verify-only" : string.Empty)})";
 
     /// <summary>The HKDF label of a purpose (documented in docs/concepts/audit-chain.md).</summary>

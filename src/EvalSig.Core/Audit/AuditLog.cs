@@ -72,7 +72,7 @@ public static partial class AuditLog
             case LocalLedger local:
                 local.RequireLedger();
                 var snap = local.TakeSnapshot(cancel);
-                var v = ChainVerifier.Verify(local.ReadLines(snap, cancel), keyring, wholeChain: true, checkpoint, snap.Torn > 0 || snap.Interrupted, progress, cancel: cancel) with { Source = local.Directory };
+                var v = ChainVerifier.Verify(LedgerFile.Blocks(local.LedgerPath, 0, snap.Complete), keyring, wholeChain: true, checkpoint, snap.Torn > 0 || snap.Interrupted, progress, "the ledger", cancel) with { Source = local.Directory };
                 return snap.Interrupted
                     ? v with { Notes = v.Notes.Append(string.Create(CultureInfo.InvariantCulture, $"an interrupted batch ({snap.Length - snap.Committed} bytes) is not committed, so it was not verified and no reader sees it; run Repair-AuditLedger")).ToList() }
                     : v;

@@ -35,22 +35,46 @@ public static class ChainVerifier
     public static ChainVerification Verify(IEnumerable<LedgerLine> lines, AuditKeyring keyring, bool wholeChain, AuditCheckpoint? checkpoint = null, bool tornTail = false, IProgress<long>? progress = null, string source = "the ledger", CancellationToken cancel = default)
     {
         ArgumentNullException.ThrowIfNull(lines);
+        return Verify(InBlocks(lines), keyring, wholeChain, checkpoint, tornTail, progress, source, cancel);
+    }
+
+    /// <summary>
+    /// Verifies blocks of complete lines in storage order. A block (and its lines) need only stay
+    /// valid until the next is asked for, so a reader can reuse one buffer
+    /// (<see cref="LedgerFile.Blocks"/>).
+    /// </summary>
+    internal static ChainVerification Verify(IEnumerable<List<LedgerLine>> blocks, AuditKeyring keyring, bool wholeChain, AuditCheckpoint? checkpoint, bool tornTail, IProgress<long>? progress, string source, CancellationToken cancel)
+    {
         ArgumentNullException.ThrowIfNull(keyring);
         var state = new State(wholeChain, checkpoint?.Position);
+        foreach (var block in blocks)
+        {
+            cancel.ThrowIfCancellationRequested();
+            state.Consume(block, keyring, cancel);
+            if (block.Count > 0)
+            {
+                var last = block[^1];
+                progress?.Report(last.Offset + last.Utf8.Length + 1); // bytes verified so far
+            }
+        }
+
+        return state.Result(keyring, checkpoint, tornTail, source);
+    }
+
+    private static IEnumerable<List<LedgerLine>> InBlocks(IEnumerable<LedgerLine> lines)
+    {
         var block = new List<LedgerLine>(BlockSize);
         foreach (var line in lines)
         {
             block.Add(line);
             if (block.Count == BlockSize)
             {
-                state.Consume(block, keyring, cancel);
-                progress?.Report(line.Offset + line.Utf8.Length + 1); // bytes verified so far
+                yield return block;
                 block.Clear();
             }
         }
 
-        state.Consume(block, keyring, cancel);
-        return state.Result(keyring, checkpoint, tornTail, source);
+        yield return block;
     }
 
     /// <summary>Verifies records (from Get-AuditRecord or an import) by their stored lines; a checkpoint, when given, is always checked.</summary>
@@ -70,7 +94,12 @@ public static class ChainVerifier
         private readonly Dictionary<string, long> _firstSignedBy = new(StringComparer.Ordinal);
         private readonly long? _anchorPosition;
         private long _prevPosition = -1;
-        private string? _prevHmac;
+
+        // The previous record's HMAC as written in its line (null: none, or an unreadable line): a
+        // copy, since the line's buffer is reused.
+        private byte[]? _prevHmac;
+        private int _prevHmacLength;
+        private readonly byte[] _prevHmacBuffer = new byte[128];
         private bool _started;
         private long _firstPosition;
         private string? _anchorHmac;
@@ -99,52 +128,48 @@ public static class ChainVerifier
                 return;
             }
 
+            // Strict parse and HMAC in parallel, without decoding string values: a line's key_id is
+            // matched to its key by its bytes (one lookup per key change), its hmac compared as hex.
             var fields = new LineFields[block.Count];
             var problems = new string?[block.Count];
             var parsed = new bool[block.Count];
             var macOk = new bool[block.Count];
+            var keys = new AuditKey?[block.Count];
             Parallel.ForEach(
                 System.Collections.Concurrent.Partitioner.Create(0, block.Count, 1024),
                 new ParallelOptions { CancellationToken = cancel },
-                () => new Dictionary<(string, int), IncrementalHash>(),
-                (range, _, hashers) =>
+                () => new KeyCache(keyring),
+                (range, _, cache) =>
                 {
                     Span<byte> mac = stackalloc byte[32];
                     for (var i = range.Item1; i < range.Item2; i++)
                     {
                         var span = block[i].Utf8.Span;
-                        parsed[i] = LineFields.TryRead(span, out fields[i], out problems[i]);
-                        if (parsed[i] && keyring.Find(fields[i].KeyId!) is { } key)
+                        parsed[i] = LineFields.TryReadRaw(span, out fields[i], out problems[i]);
+                        if (parsed[i] && (keys[i] = cache.Find(span, fields[i])) is { } key)
                         {
-                            var version = fields[i].Version;
-                            if (!hashers.TryGetValue((key.KeyId, version), out var h))
-                            {
-                                h = version == 1 ? key.CreateLegacyHmac() : key.CreateHmac(KeyPurpose.LedgerRecord);
-                                hashers.Add((key.KeyId, version), h);
-                            }
+                            var h = cache.Hasher(key, fields[i].Version);
 
-                            // A canonical line minus its hmac member is exactly the MAC input.
-                            h.AppendData(span[..fields[i].HmacMemberStart]);
-                            h.AppendData(span[fields[i].HmacMemberEnd..]);
+                            // A canonical line minus its hmac member is exactly the MAC input (one
+                            // contiguous copy: a call into the HMAC costs more than the copy).
+                            var input = cache.Scratch(span.Length);
+                            span[..fields[i].HmacMemberStart].CopyTo(input);
+                            span[fields[i].HmacMemberEnd..].CopyTo(input.AsSpan(fields[i].HmacMemberStart));
+                            h.AppendData(input, 0, span.Length - (fields[i].HmacMemberEnd - fields[i].HmacMemberStart));
                             h.GetHashAndReset(mac);
-                            macOk[i] = AuditKey.Matches(mac, fields[i].Hmac);
+                            macOk[i] = fields[i].Hmac is { } decoded ? AuditKey.Matches(mac, decoded) : AuditKey.Matches(mac, fields[i].HmacRaw.Of(span));
                         }
                     }
 
-                    return hashers;
+                    return cache;
                 },
-                hashers =>
-                {
-                    foreach (var h in hashers.Values)
-                    {
-                        h.Dispose();
-                    }
-                });
+                cache => cache.Dispose());
 
             for (var i = 0; i < block.Count; i++)
             {
                 Count++;
                 var expected = _prevPosition + 1;
+                var line = block[i].Utf8.Span;
                 if (!parsed[i])
                 {
                     Fail(null, expected, (problems[i] ?? "the line is not a record") + " (the project writes every line in canonical form, so this is an edit)");
@@ -155,11 +180,11 @@ public static class ChainVerifier
                     continue;
                 }
 
-                var f = fields[i];
+                ref readonly var f = ref fields[i];
                 var ok = true;
                 if (f.Position == _anchorPosition && _anchorHmac is null)
                 {
-                    _anchorHmac = f.Hmac;
+                    _anchorHmac = LineFields.Text(line, f.Hmac, f.HmacRaw);
                 }
 
                 if (!_started)
@@ -170,58 +195,59 @@ public static class ChainVerifier
                     {
                         AddGap(0, f.Position - 1);
                         ok = false;
-                        Fail(f.RecordId, 0, string.Create(CultureInfo.InvariantCulture, $"the chain starts at position {f.Position}, not 0: records 0..{f.Position - 1} are missing"));
+                        Fail(line, f, 0, string.Create(CultureInfo.InvariantCulture, $"the chain starts at position {f.Position}, not 0: records 0..{f.Position - 1} are missing"));
                     }
-                    else if (f.Position == 0 && f.PrevHmac is not null)
+                    else if (f.Position == 0 && !f.PrevHmacRaw.IsNull)
                     {
                         ok = false;
-                        Fail(f.RecordId, 0, "position 0 must have no previous HMAC");
+                        Fail(line, f, 0, "position 0 must have no previous HMAC");
                     }
                 }
                 else if (f.Position == _prevPosition)
                 {
                     _duplicates.Add(f.Position);
                     ok = false;
-                    Fail(f.RecordId, expected, string.Create(CultureInfo.InvariantCulture, $"position {f.Position} occurs twice (a duplicated record)"));
+                    Fail(line, f, expected, string.Create(CultureInfo.InvariantCulture, $"position {f.Position} occurs twice (a duplicated record)"));
                 }
                 else if (f.Position < _prevPosition)
                 {
                     ok = false;
-                    Fail(f.RecordId, expected, string.Create(CultureInfo.InvariantCulture, $"position {f.Position} after {_prevPosition}: records out of order"));
+                    Fail(line, f, expected, string.Create(CultureInfo.InvariantCulture, $"position {f.Position} after {_prevPosition}: records out of order"));
                 }
                 else if (f.Position > expected)
                 {
                     AddGap(expected, f.Position - 1);
                     ok = false;
-                    Fail(f.RecordId, expected, string.Create(CultureInfo.InvariantCulture, $"positions {expected}..{f.Position - 1} are missing"));
+                    Fail(line, f, expected, string.Create(CultureInfo.InvariantCulture, $"positions {expected}..{f.Position - 1} are missing"));
                 }
-                else if (!string.Equals(f.PrevHmac, _prevHmac, StringComparison.Ordinal))
+                else if (!PrevHmacMatches(line, f))
                 {
                     ok = false;
-                    Fail(f.RecordId, f.Position, "prev_hmac does not match the previous record's HMAC (a record was removed, inserted or changed)");
+                    Fail(line, f, f.Position, "prev_hmac does not match the previous record's HMAC (a record was removed, inserted or changed)");
                 }
 
-                var key = keyring.Find(f.KeyId!);
+                var key = keys[i];
                 if (!macOk[i])
                 {
                     ok = false;
                     if (key is null)
                     {
-                        _unknownKeys.Add(f.KeyId!);
-                        Fail(f.RecordId, f.Position, $"signed with key {f.KeyId}, which is not in the keyring");
+                        var keyId = LineFields.Text(line, f.KeyId, f.KeyIdRaw)!;
+                        _unknownKeys.Add(keyId);
+                        Fail(line, f, f.Position, $"signed with key {keyId}, which is not in the keyring");
                     }
                     else
                     {
-                        Fail(f.RecordId, f.Position, "HMAC mismatch: the record was altered");
+                        Fail(line, f, f.Position, "HMAC mismatch: the record was altered");
                     }
                 }
-                else if (key!.Status == AuditKeyStatus.VerifyOnly && Retired(key, f) is { } retiredReason)
+                else if (key!.Status == AuditKeyStatus.VerifyOnly && Retired(key, LineFields.Text(line, f.Timestamp, f.TimestampRaw)) is { } retiredReason)
                 {
                     ok = false;
-                    Fail(f.RecordId, f.Position, retiredReason);
+                    Fail(line, f, f.Position, retiredReason);
                 }
 
-                if (ok && !Format(f, block[i].Utf8.Span))
+                if (ok && !Format(f, line))
                 {
                     ok = false;
                 }
@@ -229,7 +255,7 @@ public static class ChainVerifier
                 if (ok)
                 {
                     Verified++;
-                    _firstSignedBy.TryAdd(f.KeyId!, f.Position);
+                    _firstSignedBy.TryAdd(key!.KeyId, f.Position);
                 }
                 else
                 {
@@ -237,34 +263,74 @@ public static class ChainVerifier
                 }
 
                 _prevPosition = Math.Max(_prevPosition, f.Position);
-                _prevHmac = f.Hmac;
+                KeepPrevHmac(line, f);
+            }
+        }
+
+        /// <summary>
+        /// prev_hmac against the previous record's hmac, both as written: a canonical line writes a
+        /// string one way only, so equal bytes are equal strings.
+        /// </summary>
+        private bool PrevHmacMatches(ReadOnlySpan<byte> line, in LineFields f)
+            => f.PrevHmacRaw.IsNull ? _prevHmac is null : _prevHmac is not null && f.PrevHmacRaw.Of(line).SequenceEqual(_prevHmac.AsSpan(0, _prevHmacLength));
+
+        private void KeepPrevHmac(ReadOnlySpan<byte> line, in LineFields f)
+        {
+            var raw = f.HmacRaw.Of(line);
+            _prevHmac = raw.Length <= _prevHmacBuffer.Length ? _prevHmacBuffer : new byte[raw.Length];
+            raw.CopyTo(_prevHmac);
+            _prevHmacLength = raw.Length;
+        }
+
+        /// <summary>The previous record's HMAC as text (for the result and the migration check).</summary>
+        private string? PrevHmacText()
+        {
+            if (_prevHmac is null)
+            {
+                return null;
+            }
+
+            // Read back through the JSON reader, so an escaped form decodes as it would in a line.
+            var quoted = new byte[_prevHmacLength + 2];
+            quoted[0] = quoted[^1] = (byte)'"';
+            _prevHmac.AsSpan(0, _prevHmacLength).CopyTo(quoted.AsSpan(1));
+            var r = new Utf8JsonReader(quoted);
+            r.Read();
+            return r.GetString();
+        }
+
+        private void Fail(ReadOnlySpan<byte> line, in LineFields f, long position, string reason)
+        {
+            if (First is null)
+            {
+                Fail(LineFields.Text(line, f.RecordId, f.RecordIdRaw), position, reason);
             }
         }
 
         /// <summary>Why a verify-only key may not have signed this record, or null.</summary>
-        private string? Retired(AuditKey key, LineFields f)
+        private string? Retired(AuditKey key, string? timestamp)
         {
             if (key.ReplacedByKeyId is { } successor && _firstSignedBy.TryGetValue(successor, out var since))
             {
                 return string.Create(CultureInfo.InvariantCulture, $"signed with key {key.KeyId}, which was rotated out: its successor {successor} already signed position {since}, so only a copy of the retired key can have signed this");
             }
 
-            if (key.RetiredAt is { } retiredAt && IsoTime.TryParse(f.Timestamp, out var t) && t > retiredAt)
+            if (key.RetiredAt is { } retiredAt && IsoTime.TryParse(timestamp, out var t) && t > retiredAt)
             {
-                return $"signed with key {key.KeyId} at {f.Timestamp}, after it was retired ({IsoTime.Format(retiredAt)}): a verify-only key never signs";
+                return $"signed with key {key.KeyId} at {timestamp}, after it was retired ({IsoTime.Format(retiredAt)}): a verify-only key never signs";
             }
 
             return null;
         }
 
         /// <summary>Format rules: format-1 records only at the start, sealed by a migration record.</summary>
-        private bool Format(LineFields f, ReadOnlySpan<byte> line)
+        private bool Format(in LineFields f, ReadOnlySpan<byte> line)
         {
             if (f.Version == 1)
             {
                 if (!_onlyLegacySoFar)
                 {
-                    Fail(f.RecordId, f.Position, "a format-1 record after format-2 records: records are never downgraded, so this one was forged with the undivided key");
+                    Fail(line, f, f.Position, "a format-1 record after format-2 records: records are never downgraded, so this one was forged with the undivided key");
                     return false;
                 }
 
@@ -275,7 +341,7 @@ public static class ChainVerifier
             if (_onlyLegacySoFar && _legacy > 0)
             {
                 _onlyLegacySoFar = false;
-                if (f.SchemaKey == MigrationSchemaKey && MigrationSeals(line.Slice(f.PayloadStart, f.PayloadLength), f.Position))
+                if (LineFields.Text(line, f.SchemaKey, f.SchemaKeyRaw) == MigrationSchemaKey && MigrationSeals(line.Slice(f.PayloadStart, f.PayloadLength), f.Position))
                 {
                     _legacySealed = true;
                 }
@@ -297,7 +363,7 @@ public static class ChainVerifier
                 using var doc = JsonDocument.ParseValue(ref r);
                 var p = doc.RootElement;
                 return p.TryGetProperty("legacy_records", out var n) && n.TryGetInt64(out var count) && count == _legacy
-                    && p.TryGetProperty("legacy_head_hmac", out var h) && h.ValueKind == JsonValueKind.String && h.GetString() == _prevHmac
+                    && p.TryGetProperty("legacy_head_hmac", out var h) && h.ValueKind == JsonValueKind.String && h.GetString() == PrevHmacText()
                     && p.TryGetProperty("from_version", out var from) && from.TryGetInt32(out var fv) && fv == 1
                     && position == _prevPosition + 1;
             }
@@ -378,11 +444,60 @@ public static class ChainVerifier
                 Reason = reason,
                 RecordCount = Count,
                 HeadPosition = Count == 0 ? null : _prevPosition,
-                HeadHmac = _prevHmac,
+                HeadHmac = PrevHmacText(),
                 TornTail = tornTail,
                 LegacyCount = _legacy,
                 Notes = notes,
             };
+        }
+
+        /// <summary>One worker's keys by the bytes of a line's key_id, and its reusable HMACs.</summary>
+        private sealed class KeyCache : IDisposable
+        {
+            private readonly AuditKeyring _keyring;
+            private readonly Dictionary<(string, int), IncrementalHash> _hashers = new();
+            private byte[] _lastId = Array.Empty<byte>();
+            private AuditKey? _lastKey;
+            private bool _haveLast;
+
+            private byte[] _scratch = new byte[4096];
+
+            public KeyCache(AuditKeyring keyring) => _keyring = keyring;
+
+            public byte[] Scratch(int length) => _scratch.Length >= length ? _scratch : _scratch = new byte[Math.Max(length, _scratch.Length * 2)];
+
+            public AuditKey? Find(ReadOnlySpan<byte> line, in LineFields f)
+            {
+                var raw = f.KeyIdRaw.Of(line);
+                if (_haveLast && f.KeyId is null && raw.SequenceEqual(_lastId))
+                {
+                    return _lastKey;
+                }
+
+                _lastKey = _keyring.Find(LineFields.Text(line, f.KeyId, f.KeyIdRaw)!);
+                _lastId = raw.ToArray();
+                _haveLast = f.KeyId is null; // an escaped key_id is looked up each time
+                return _lastKey;
+            }
+
+            public IncrementalHash Hasher(AuditKey key, int version)
+            {
+                if (!_hashers.TryGetValue((key.KeyId, version), out var h))
+                {
+                    h = version == 1 ? key.CreateLegacyHmac() : key.CreateHmac(KeyPurpose.LedgerRecord);
+                    _hashers.Add((key.KeyId, version), h);
+                }
+
+                return h;
+            }
+
+            public void Dispose()
+            {
+                foreach (var h in _hashers.Values)
+                {
+                    h.Dispose();
+                }
+            }
         }
 
         private void AddGap(long from, long to)

@@ -46,29 +46,33 @@ internal readonly record struct IndexHit(long Seq, long Position, long Offset, i
 /// record HMAC, schema key, project, timestamp, and the sequence numbers of the previous row with the
 /// same schema key and with the same project - so the rows of one schema key (or project) form a
 /// chain a reader walks and checks link by link.</item>
-/// <item>A groups table holds, per schema key, project and UTC day, the row count and the last row;
-/// its SHA-256 is in the head.</item>
+/// <item>A groups table holds, per schema key, project and UTC day, an id, the row count and the
+/// first and last row; its SHA-256 is in the head. Rows name their schema key and project by id
+/// (the MAC covers the names), and hold only numbers and 32-byte blobs.</item>
 /// <item>The head - bytes covered, rows, lines skipped, groups digest, key id - is MAC'd, and its
 /// last row must still match the ledger line at its offset.</item>
 /// </list>
-/// A reader checks the head, then the rows it uses: their MACs, their links, and that a chain ends
-/// where the groups say (or, without filters, that sequence numbers are contiguous); a time range is
-/// answered from whole days whose counts must match. Any mismatch throws
+/// A reader checks the head, then the rows it uses: their MACs, their links, that their lines come
+/// in ledger order, and that a chain starts and ends where the groups say (or, without filters,
+/// that sequence numbers are contiguous); a time range is answered from the contiguous span of rows
+/// between its days' first and last rows, whose per-day counts must match. Any mismatch throws
 /// <see cref="IndexMismatchException"/>; the caller rebuilds from the ledger or scans. Without a key
 /// the same structural checks run, but nothing is authenticated and nothing is written.
 /// </summary>
 internal sealed class LedgerIndex : IDisposable
 {
     public const string FileName = "index.sqlite";
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
     private const long MicrosPerDay = 86_400_000_000L;
-    private const int BlockSize = 16_384;
 
     private readonly DbConnection _db;
     private readonly AuditKey? _key;
     private readonly Dictionary<string, Group> _schemas = new(StringComparer.Ordinal);
     private readonly Dictionary<string, Group> _projects = new(StringComparer.Ordinal);
     private readonly Dictionary<long, Group> _days = new();
+    private readonly List<Group> _schemaIds = new();
+    private readonly List<Group> _projectIds = new();
+    private IncrementalHash? _checker;
 
     private LedgerIndex(DbConnection db, AuditKey? key)
     {
@@ -209,15 +213,23 @@ internal sealed class LedgerIndex : IDisposable
             ?? throw new IndexMismatchException("the rebuilt index.sqlite vanished");
     }
 
+    // Rows name their schema key and project by group id and hold numbers and 32-byte blobs only:
+    // the narrowest row that still carries everything its MAC covers.
     private const string Schema = """
         CREATE TABLE meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
         CREATE TABLE records (
             seq INTEGER PRIMARY KEY,
             ts INTEGER NOT NULL,
-            schema_key TEXT NOT NULL,
-            project_id TEXT,
-            row BLOB NOT NULL);
-        CREATE TABLE groups (kind INTEGER NOT NULL, value TEXT NOT NULL, count INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID;
+            schema_id INTEGER NOT NULL,
+            project_id INTEGER,
+            position INTEGER NOT NULL,
+            offset INTEGER NOT NULL,
+            length INTEGER NOT NULL,
+            prev_schema INTEGER NOT NULL,
+            prev_project INTEGER NOT NULL,
+            record_hmac BLOB NOT NULL,
+            mac BLOB NOT NULL);
+        CREATE TABLE groups (kind INTEGER NOT NULL, value TEXT NOT NULL, id INTEGER NOT NULL, count INTEGER NOT NULL, first_seq INTEGER NOT NULL, last_seq INTEGER NOT NULL, PRIMARY KEY (kind, value)) WITHOUT ROWID;
         """;
 
     public static void Delete(string path)
@@ -248,7 +260,7 @@ internal sealed class LedgerIndex : IDisposable
         Exec(_db, "PRAGMA synchronous=OFF;");
         if (bulk)
         {
-            Exec(_db, "DROP INDEX IF EXISTS records_schema; DROP INDEX IF EXISTS records_project; DROP INDEX IF EXISTS records_ts;");
+            Exec(_db, "DROP INDEX IF EXISTS records_schema; DROP INDEX IF EXISTS records_project;");
         }
 
         using (var tx = _db.BeginTransaction())
@@ -268,9 +280,11 @@ internal sealed class LedgerIndex : IDisposable
 
     /// <summary>
     /// Reads the uncovered committed lines and inserts a row for each record, as a two-stage
-    /// pipeline: one stage reads a block, parses it strictly and builds and MACs its rows (in
-    /// parallel, links and groups in order), while the other inserts the previous block through a
-    /// positional prepared statement. Progress: the fraction of bytes done.
+    /// pipeline: one stage reads a buffer of lines, parses them strictly and builds and MACs their
+    /// rows (in parallel; sequence numbers, links and groups in order), while the other inserts the
+    /// previous batch, many rows per statement. Nothing allocates per line: lines are slices of one
+    /// reused read buffer, string values are compared as their canonical bytes, and rows are columns
+    /// of reused arrays. Progress: the fraction of bytes done.
     /// </summary>
     private void Insert(string ledgerPath, LedgerSnapshot snap, IProgress<double>? progress, CancellationToken cancel, DbTransaction? outer = null)
     {
@@ -279,51 +293,53 @@ internal sealed class LedgerIndex : IDisposable
         var total = snap.Complete - start;
         var tx = outer ?? _db.BeginTransaction();
         var dirty = new Dirty();
-        using var blocks = new System.Collections.Concurrent.BlockingCollection<Prepared>(boundedCapacity: 2);
+        var free = new System.Collections.Concurrent.ConcurrentBag<RowBatch>();
+        using var batches = new System.Collections.Concurrent.BlockingCollection<RowBatch>(boundedCapacity: 2);
         var producer = Task.Run(
             () =>
             {
                 try
                 {
-                    var lines = new List<LedgerLine>(BlockSize);
-                    foreach (var line in LedgerFile.Lines(ledgerPath, start, snap.Complete))
+                    var lookup = new RawGroups(this);
+                    foreach (var lines in LedgerFile.Blocks(ledgerPath, start, snap.Complete))
                     {
                         cancel.ThrowIfCancellationRequested();
-                        lines.Add(line);
-                        if (lines.Count == BlockSize)
-                        {
-                            blocks.Add(Prepare(lines, key, dirty, cancel), cancel);
-                            lines = new List<LedgerLine>(BlockSize);
-                        }
-                    }
-
-                    if (lines.Count > 0)
-                    {
-                        blocks.Add(Prepare(lines, key, dirty, cancel), cancel);
+                        var batch = free.TryTake(out var b) ? b : new RowBatch();
+                        Prepare(lines, key, lookup, dirty, batch, cancel);
+                        batches.Add(batch, cancel);
                     }
                 }
                 finally
                 {
-                    blocks.CompleteAdding();
+                    batches.CompleteAdding();
                 }
             },
             cancel);
         try
         {
-            using var insert = SqliteStatement.Prepare(_db, "INSERT INTO records(seq, ts, schema_key, project_id, row) VALUES (?1, ?2, ?3, ?4, ?5)");
-            foreach (var block in blocks.GetConsumingEnumerable(cancel))
+            using var many = SqliteStatement.Prepare(_db, InsertSql(RowsPerInsert));
+            using var one = SqliteStatement.Prepare(_db, InsertSql(1));
+            foreach (var batch in batches.GetConsumingEnumerable(cancel))
             {
-                foreach (var row in block.Rows)
+                var i = 0;
+                for (; i + RowsPerInsert <= batch.Count; i += RowsPerInsert)
                 {
-                    insert.Bind(1, row.Seq);
-                    insert.Bind(2, row.Ts);
-                    insert.Bind(3, row.SchemaKey);
-                    insert.Bind(4, row.ProjectId);
-                    insert.Bind(5, row.Blob);
-                    insert.Execute();
+                    for (var k = 0; k < RowsPerInsert; k++)
+                    {
+                        batch.Bind(many, k * RowColumns, i + k);
+                    }
+
+                    many.Execute();
                 }
 
-                progress?.Report((double)(block.End - start) / Math.Max(1, total));
+                for (; i < batch.Count; i++)
+                {
+                    batch.Bind(one, 0, i);
+                    one.Execute();
+                }
+
+                progress?.Report((double)(batch.End - start) / Math.Max(1, total));
+                free.Add(batch);
             }
 
             producer.GetAwaiter().GetResult();
@@ -339,7 +355,7 @@ internal sealed class LedgerIndex : IDisposable
         catch
         {
             // Stop the reader (it may be blocked on a full queue) before the error leaves.
-            while (!blocks.IsCompleted && blocks.TryTake(out _, 100))
+            while (!batches.IsCompleted && batches.TryTake(out _, 100))
             {
             }
 
@@ -363,26 +379,167 @@ internal sealed class LedgerIndex : IDisposable
         }
     }
 
-    private sealed record Prepared(List<Row> Rows, long End);
+    /// <summary>Rows per multi-row INSERT: SQLite's per-statement work is shared by this many rows.</summary>
+    private const int RowsPerInsert = 64;
 
-    /// <summary>One block's rows: strict parse in parallel, sequence numbers and links in order, blobs and MACs in parallel.</summary>
-    private Prepared Prepare(List<LedgerLine> block, AuditKey key, Dirty dirty, CancellationToken cancel)
+    private const int RowColumns = 11;
+
+    private static string InsertSql(int rows)
     {
-        var fields = new LineFields[block.Count];
-        var ok = new bool[block.Count];
-        var ts = new long[block.Count];
-        Parallel.For(0, block.Count, new ParallelOptions { CancellationToken = cancel }, i =>
+        var sb = new StringBuilder("INSERT INTO records(seq, ts, schema_id, project_id, position, offset, length, prev_schema, prev_project, record_hmac, mac) VALUES ");
+        for (var r = 0; r < rows; r++)
         {
-            ok[i] = LineFields.TryRead(block[i].Utf8.Span, out fields[i]);
-            ts[i] = ok[i] && IsoTime.TryParse(fields[i].Timestamp, out var t) ? Micros(t) : 0L;
+            sb.Append(r == 0 ? "(" : ",(");
+            for (var c = 1; c <= RowColumns; c++)
+            {
+                sb.Append(c == 1 ? "?" : ",?").Append(((r * RowColumns) + c).ToString(CultureInfo.InvariantCulture));
+            }
+
+            sb.Append(')');
+        }
+
+        return sb.ToString();
+    }
+
+    /// <summary>One buffer's rows, column by column, reused from batch to batch.</summary>
+    private sealed class RowBatch
+    {
+        public int Count;
+        public long End;
+        public long[] Seq = Array.Empty<long>();
+        public long[] Ts = Array.Empty<long>();
+        public long[] Schema = Array.Empty<long>();
+        public long[] Project = Array.Empty<long>();
+        public long[] Position = Array.Empty<long>();
+        public long[] Offset = Array.Empty<long>();
+        public long[] Length = Array.Empty<long>();
+        public long[] PrevSchema = Array.Empty<long>();
+        public long[] PrevProject = Array.Empty<long>();
+        public byte[] RecordHmac = Array.Empty<byte>();
+        public byte[] Mac = Array.Empty<byte>();
+
+        public void Reset(int capacity)
+        {
+            Count = 0;
+            if (Seq.Length < capacity)
+            {
+                capacity = Math.Max(capacity, Seq.Length * 2);
+                Seq = new long[capacity];
+                Ts = new long[capacity];
+                Schema = new long[capacity];
+                Project = new long[capacity];
+                Position = new long[capacity];
+                Offset = new long[capacity];
+                Length = new long[capacity];
+                PrevSchema = new long[capacity];
+                PrevProject = new long[capacity];
+                RecordHmac = new byte[capacity * 32];
+                Mac = new byte[capacity * 32];
+            }
+        }
+
+        public void Bind(SqliteStatement s, int at, int i)
+        {
+            s.Bind(at + 1, Seq[i]);
+            s.Bind(at + 2, Ts[i]);
+            s.Bind(at + 3, Schema[i]);
+            if (Project[i] < 0)
+            {
+                s.BindNull(at + 4);
+            }
+            else
+            {
+                s.Bind(at + 4, Project[i]);
+            }
+
+            s.Bind(at + 5, Position[i]);
+            s.Bind(at + 6, Offset[i]);
+            s.Bind(at + 7, Length[i]);
+            s.Bind(at + 8, PrevSchema[i]);
+            s.Bind(at + 9, PrevProject[i]);
+            s.Bind(at + 10, RecordHmac.AsSpan(i * 32, 32));
+            s.Bind(at + 11, Mac.AsSpan(i * 32, 32));
+        }
+    }
+
+    /// <summary>
+    /// Schema keys and projects by their canonical bytes in the line (a cache in front of the
+    /// groups by name): a line's value is looked up without decoding it.
+    /// </summary>
+    private sealed class RawGroups
+    {
+        private readonly LedgerIndex _index;
+        private readonly Dictionary<int, List<(byte[] Raw, Group Group)>>[] _byHash = { new(), new() };
+
+        public RawGroups(LedgerIndex index) => _index = index;
+
+        /// <summary>The group of a schema key or project, created (with the next id) when new.</summary>
+        public Group Get(GroupKind kind, ReadOnlySpan<byte> line, string? decoded, ValueRange raw)
+        {
+            var bytes = raw.Of(line);
+            var hash = default(System.HashCode);
+            hash.AddBytes(bytes);
+            var h = hash.ToHashCode();
+            var table = _byHash[(int)kind];
+            if (table.TryGetValue(h, out var list))
+            {
+                foreach (var (r, g) in list)
+                {
+                    if (bytes.SequenceEqual(r))
+                    {
+                        return g;
+                    }
+                }
+            }
+            else
+            {
+                table[h] = list = new List<(byte[], Group)>(1);
+            }
+
+            var value = LineFields.Text(line, decoded, raw)!;
+            var group = _index.GroupFor(kind, value);
+            list.Add((bytes.ToArray(), group));
+            return group;
+        }
+    }
+
+    /// <summary>The named group of a kind, created with the next id when the index has none yet.</summary>
+    private Group GroupFor(GroupKind kind, string value)
+    {
+        var (byName, byId) = kind == GroupKind.Schema ? (_schemas, _schemaIds) : (_projects, _projectIds);
+        if (!byName.TryGetValue(value, out var g))
+        {
+            g = new Group(byId.Count, value);
+            byName[value] = g;
+            byId.Add(g);
+        }
+
+        return g;
+    }
+
+    /// <summary>
+    /// One buffer's rows: strict parse in parallel, sequence numbers, groups and links in order,
+    /// MACs in parallel.
+    /// </summary>
+    private void Prepare(List<LedgerLine> block, AuditKey key, RawGroups lookup, Dirty dirty, RowBatch batch, CancellationToken cancel)
+    {
+        var n = block.Count;
+        var fields = new LineFields[n];
+        var ok = new bool[n];
+        var ts = new long[n];
+        batch.Reset(n);
+        var parallel = new ParallelOptions { CancellationToken = cancel };
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, n, 512), parallel, range =>
+        {
+            for (var i = range.Item1; i < range.Item2; i++)
+            {
+                var line = block[i].Utf8.Span;
+                ok[i] = LineFields.TryReadRaw(line, out fields[i], out _);
+                ts[i] = ok[i] ? Timestamp(line, fields[i]) : 0L;
+            }
         });
 
-        var seqs = new long[block.Count];
-        var prevSchema = new long[block.Count];
-        var prevProject = new long[block.Count];
-        var schemaBytes = new byte[block.Count][];
-        var projectBytes = new byte[]?[block.Count];
-        for (var i = 0; i < block.Count; i++)
+        for (var i = 0; i < n; i++)
         {
             if (!ok[i])
             {
@@ -390,40 +547,62 @@ internal sealed class LedgerIndex : IDisposable
                 continue;
             }
 
-            var seq = seqs[i] = Rows++;
-            (prevSchema[i], schemaBytes[i]) = Advance(_schemas, fields[i].SchemaKey!, seq, dirty.Schemas);
-            if (fields[i].ProjectId is { } project)
+            var line = block[i].Utf8.Span;
+            ref readonly var f = ref fields[i];
+            var r = batch.Count++;
+            var seq = batch.Seq[r] = Rows++;
+            var schema = lookup.Get(GroupKind.Schema, line, f.SchemaKey, f.SchemaKeyRaw);
+            batch.Schema[r] = schema.Id;
+            batch.PrevSchema[r] = Advance(schema, seq, dirty.Schemas);
+            if (f.ProjectIdRaw.IsNull)
             {
-                (prevProject[i], projectBytes[i]) = Advance(_projects, project, seq, dirty.Projects);
+                batch.Project[r] = -1;
+                batch.PrevProject[r] = -1;
             }
             else
             {
-                prevProject[i] = -1;
+                var project = lookup.Get(GroupKind.Project, line, f.ProjectId, f.ProjectIdRaw);
+                batch.Project[r] = project.Id;
+                batch.PrevProject[r] = Advance(project, seq, dirty.Projects);
             }
 
-            Advance(_days, Day(ts[i]), seq, dirty.Days);
+            var day = Day(ts[i]);
+            if (!_days.TryGetValue(day, out var dayGroup))
+            {
+                _days[day] = dayGroup = new Group(day, string.Empty);
+            }
+
+            Advance(dayGroup, seq, dirty.Days);
+            batch.Ts[r] = ts[i];
+            batch.Position[r] = f.Position;
+            batch.Offset[r] = block[i].Offset;
+            batch.Length[r] = block[i].Utf8.Length;
+            RecordHmacBytes(f.HmacRaw.Of(line), f.Hmac, batch.RecordHmac.AsSpan(r * 32, 32));
         }
 
-        var rows = new Row?[block.Count];
         Parallel.ForEach(
-            System.Collections.Concurrent.Partitioner.Create(0, block.Count, 1024),
-            new ParallelOptions { CancellationToken = cancel },
+            System.Collections.Concurrent.Partitioner.Create(0, batch.Count, 1024),
+            parallel,
             () => key.CreateHmac(KeyPurpose.Index),
             (range, _, h) =>
             {
-                for (var i = range.Item1; i < range.Item2; i++)
+                Span<byte> input = stackalloc byte[MacInputMax];
+                for (var r = range.Item1; r < range.Item2; r++)
                 {
-                    if (!ok[i])
+                    var schema = _schemaIds[(int)batch.Schema[r]].Utf8;
+                    var project = batch.Project[r] < 0 ? null : _projectIds[(int)batch.Project[r]].Utf8;
+                    var length = MacInput(input, batch.Seq[r], batch.Position[r], batch.Ts[r], batch.Offset[r], batch.PrevSchema[r], batch.PrevProject[r], (int)batch.Length[r], batch.RecordHmac.AsSpan(r * 32, 32), schema, project);
+                    if (length < 0)
                     {
-                        continue;
+                        var big = MacInputArray(batch.Seq[r], batch.Position[r], batch.Ts[r], batch.Offset[r], batch.PrevSchema[r], batch.PrevProject[r], (int)batch.Length[r], batch.RecordHmac.AsSpan(r * 32, 32), schema, project);
+                        h.AppendData(big);
+                    }
+                    else
+                    {
+                        h.AppendData(input[..length]);
                     }
 
-                    var f = fields[i];
-                    var row = new Row(seqs[i], f.Position, ts[i], f.SchemaKey!, f.ProjectId, block[i].Offset, block[i].Utf8.Length, f.Hmac, prevSchema[i], prevProject[i], schemaBytes[i], projectBytes[i]);
-                    var blob = row.Blob;
-                    h.AppendData(blob.AsSpan(0, blob.Length - 32));
-                    h.GetHashAndReset(blob.AsSpan(blob.Length - 32));
-                    rows[i] = row;
+                    h.GetHashAndReset(batch.Mac.AsSpan(r * 32, 32));
                 }
 
                 return h;
@@ -431,51 +610,137 @@ internal sealed class LedgerIndex : IDisposable
             h => h.Dispose());
 
         var last = block[^1];
-        return new Prepared(rows.OfType<Row>().ToList(), last.Offset + last.Utf8.Length + 1);
+        batch.End = last.Offset + last.Utf8.Length + 1;
+    }
+
+    /// <summary>The timestamp in microseconds (0 when it is not a time): the wire format read from its bytes, anything else as text.</summary>
+    private static long Timestamp(ReadOnlySpan<byte> line, in LineFields f)
+    {
+        if (f.Timestamp is null && IsoTime.TryParseWire(f.TimestampRaw.Of(line), out var wire))
+        {
+            return Micros(wire);
+        }
+
+        return IsoTime.TryParse(LineFields.Text(line, f.Timestamp, f.TimestampRaw), out var t) ? Micros(t) : 0L;
+    }
+
+    /// <summary>"hmac-sha256:&lt;64 hex&gt;" as its 32 bytes; zeros when it is not one (it then matches no line).</summary>
+    private static void RecordHmacBytes(ReadOnlySpan<byte> raw, string? decoded, Span<byte> into)
+    {
+        into.Clear();
+        if (decoded is not null)
+        {
+            HmacBytes(decoded).CopyTo(into);
+            return;
+        }
+
+        var prefix = "hmac-sha256:"u8;
+        if (raw.Length != prefix.Length + 64 || !raw.StartsWith(prefix))
+        {
+            return;
+        }
+
+        for (var i = 0; i < 32; i++)
+        {
+            var hi = HexDigit(raw[prefix.Length + (2 * i)]);
+            var lo = HexDigit(raw[prefix.Length + (2 * i) + 1]);
+            if (hi < 0 || lo < 0)
+            {
+                into.Clear();
+                return;
+            }
+
+            into[i] = (byte)((hi << 4) | lo);
+        }
+    }
+
+    private static int HexDigit(byte c) => c switch
+    {
+        >= (byte)'0' and <= (byte)'9' => c - '0',
+        >= (byte)'a' and <= (byte)'f' => c - 'a' + 10,
+        >= (byte)'A' and <= (byte)'F' => c - 'A' + 10,
+        _ => -1,
+    };
+
+    /// <summary>Stack room for a row's MAC input; longer schema keys or projects take an array.</summary>
+    private const int MacInputMax = 1024;
+
+    /// <summary>
+    /// What a row's MAC covers, in a fixed binary layout (little-endian): seq, position, ts, offset,
+    /// previous row of the schema key, previous row of the project, length, record HMAC (32 bytes),
+    /// schema key (int32 length + UTF-8), 1 if there is a project, project (int32 length + UTF-8).
+    /// -1 when it does not fit.
+    /// </summary>
+    private static int MacInput(Span<byte> s, long seq, long position, long ts, long offset, long prevSchema, long prevProject, int length, ReadOnlySpan<byte> recordHmac, byte[] schema, byte[]? project)
+    {
+        var size = 88 + schema.Length + 5 + (project?.Length ?? 0);
+        if (size > s.Length)
+        {
+            return -1;
+        }
+
+        BinaryPrimitives.WriteInt64LittleEndian(s, seq);
+        BinaryPrimitives.WriteInt64LittleEndian(s[8..], position);
+        BinaryPrimitives.WriteInt64LittleEndian(s[16..], ts);
+        BinaryPrimitives.WriteInt64LittleEndian(s[24..], offset);
+        BinaryPrimitives.WriteInt64LittleEndian(s[32..], prevSchema);
+        BinaryPrimitives.WriteInt64LittleEndian(s[40..], prevProject);
+        BinaryPrimitives.WriteInt32LittleEndian(s[48..], length);
+        recordHmac.CopyTo(s.Slice(52, 32));
+        BinaryPrimitives.WriteInt32LittleEndian(s[84..], schema.Length);
+        schema.CopyTo(s[88..]);
+        var at = 88 + schema.Length;
+        s[at] = project is null ? (byte)0 : (byte)1;
+        BinaryPrimitives.WriteInt32LittleEndian(s[(at + 1)..], project?.Length ?? 0);
+        project?.CopyTo(s[(at + 5)..]);
+        return size;
+    }
+
+    private static byte[] MacInputArray(long seq, long position, long ts, long offset, long prevSchema, long prevProject, int length, ReadOnlySpan<byte> recordHmac, byte[] schema, byte[]? project)
+    {
+        var bytes = new byte[88 + schema.Length + 5 + (project?.Length ?? 0)];
+        MacInput(bytes, seq, position, ts, offset, prevSchema, prevProject, length, recordHmac, schema, project);
+        return bytes;
     }
 
     private sealed class Dirty
     {
-        public HashSet<string> Schemas { get; } = new(StringComparer.Ordinal);
+        public HashSet<Group> Schemas { get; } = new();
 
-        public HashSet<string> Projects { get; } = new(StringComparer.Ordinal);
+        public HashSet<Group> Projects { get; } = new();
 
-        public HashSet<long> Days { get; } = new();
+        public HashSet<Group> Days { get; } = new();
     }
 
     private void WriteGroups(DbTransaction tx, Dirty dirty)
     {
         using var upsert = _db.CreateCommand();
         upsert.Transaction = tx;
-        upsert.CommandText = "INSERT OR REPLACE INTO groups(kind, value, count, last_seq) VALUES ($k, $v, $c, $l)";
+        upsert.CommandText = "INSERT OR REPLACE INTO groups(kind, value, id, count, first_seq, last_seq) VALUES ($k, $v, $i, $c, $f, $l)";
         var k = AddParameter(upsert, "$k", DbType.Int64);
         var v = AddParameter(upsert, "$v", DbType.String);
+        var id = AddParameter(upsert, "$i", DbType.Int64);
         var c = AddParameter(upsert, "$c", DbType.Int64);
+        var f = AddParameter(upsert, "$f", DbType.Int64);
         var l = AddParameter(upsert, "$l", DbType.Int64);
         upsert.Prepare();
-        void Put(GroupKind kind, string value, Group g)
+        void Put(GroupKind kind, HashSet<Group> groups)
         {
-            k.Value = (long)kind;
-            v.Value = value;
-            c.Value = g.Count;
-            l.Value = g.Last;
-            upsert.ExecuteNonQuery();
+            foreach (var g in groups)
+            {
+                k.Value = (long)kind;
+                v.Value = kind == GroupKind.Day ? g.Id.ToString(CultureInfo.InvariantCulture) : g.Value;
+                id.Value = g.Id;
+                c.Value = g.Count;
+                f.Value = g.First;
+                l.Value = g.Last;
+                upsert.ExecuteNonQuery();
+            }
         }
 
-        foreach (var x in dirty.Schemas)
-        {
-            Put(GroupKind.Schema, x, _schemas[x]);
-        }
-
-        foreach (var x in dirty.Projects)
-        {
-            Put(GroupKind.Project, x, _projects[x]);
-        }
-
-        foreach (var x in dirty.Days)
-        {
-            Put(GroupKind.Day, x.ToString(CultureInfo.InvariantCulture), _days[x]);
-        }
+        Put(GroupKind.Schema, dirty.Schemas);
+        Put(GroupKind.Project, dirty.Projects);
+        Put(GroupKind.Day, dirty.Days);
     }
 
     /// <summary>
@@ -494,7 +759,14 @@ internal sealed class LedgerIndex : IDisposable
         if (schema is not null || project is not null)
         {
             var bySchema = project is null || (schema is not null && schema.Count <= project.Count);
-            return Chain(q, bySchema ? GroupKind.Schema : GroupKind.Project, bySchema ? q.SchemaKey! : q.ProjectId!, bySchema ? schema! : project!, cancel);
+            if (schema is not null && project is not null && _key is null)
+            {
+                // Unauthenticated, a row moved out of the other group shows only as a break in
+                // that group's chain: walk it too.
+                Chain(new AuditQuery(), bySchema ? GroupKind.Project : GroupKind.Schema, bySchema ? project : schema, cancel);
+            }
+
+            return Chain(q, bySchema ? GroupKind.Schema : GroupKind.Project, bySchema ? schema! : project!, cancel);
         }
 
         return q.From is not null || q.To is not null ? Days(q, cancel) : All(q, cancel);
@@ -502,34 +774,41 @@ internal sealed class LedgerIndex : IDisposable
 
     /// <summary>
     /// Checks the whole index, not only the rows a query uses: every row (its MAC when keyed), the
-    /// sequence contiguous, every schema-key and project chain linked, and every group's count and
-    /// last row recomputed. For Get-AuditStatus, which answers for the index as a whole.
+    /// sequence contiguous, every schema-key and project chain linked, and every group's count,
+    /// first and last row recomputed. For Get-AuditStatus, which answers for the index as a whole.
     /// </summary>
     public void VerifyAll(CancellationToken cancel)
     {
-        var schemas = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
-        var projects = new Dictionary<string, (long Count, long Last)>(StringComparer.Ordinal);
-        var days = new Dictionary<long, (long Count, long Last)>();
-        long Link<T>(Dictionary<T, (long Count, long Last)> groups, T value, long seq)
+        var schemas = new Dictionary<Group, (long Count, long First, long Last)>();
+        var projects = new Dictionary<Group, (long Count, long First, long Last)>();
+        var days = new Dictionary<long, (long Count, long First, long Last)>();
+        long Link<T>(Dictionary<T, (long Count, long First, long Last)> groups, T value, long seq)
             where T : notnull
         {
-            var prev = groups.TryGetValue(value, out var g) ? g.Last : -1;
-            groups[value] = (g.Count + 1, seq);
-            return prev;
+            if (groups.TryGetValue(value, out var g))
+            {
+                groups[value] = (g.Count + 1, g.First, seq);
+                return g.Last;
+            }
+
+            groups[value] = (1, seq, seq);
+            return -1;
         }
 
         var expected = 0L;
+        var offset = -1L;
         foreach (var row in Rows2("ORDER BY seq"))
         {
             cancel.ThrowIfCancellationRequested();
             Check(row);
+            InOrder(row, ref offset);
             if (row.Seq != expected)
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {expected} is missing (the next is {row.Seq})"));
             }
 
             expected++;
-            if (Link(schemas, row.SchemaKey, row.Seq) != row.PrevSchema || (row.ProjectId is { } p ? Link(projects, p, row.Seq) : -1) != row.PrevProject)
+            if (Link(schemas, row.Schema, row.Seq) != row.PrevSchema || (row.Project is { } p ? Link(projects, p, row.Seq) : -1) != row.PrevProject)
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq} does not link to the previous row of its schema key or project"));
             }
@@ -537,43 +816,55 @@ internal sealed class LedgerIndex : IDisposable
             Link(days, Day(row.Ts), row.Seq);
         }
 
-        static bool Same<T>(Dictionary<T, (long Count, long Last)> actual, Dictionary<T, Group> recorded)
+        static bool Same<T>(Dictionary<T, (long Count, long First, long Last)> actual, IEnumerable<(T Key, Group Group)> recorded, int recordedCount)
             where T : notnull
-            => actual.Count == recorded.Count && actual.All(a => recorded.TryGetValue(a.Key, out var g) && g.Count == a.Value.Count && g.Last == a.Value.Last);
+            => actual.Count == recordedCount && recorded.All(r => actual.TryGetValue(r.Key, out var a) && a.Count == r.Group.Count && a.First == r.Group.First && a.Last == r.Group.Last);
 
         if (expected != Rows)
         {
             throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the index holds {expected} rows, its head records {Rows}"));
         }
 
-        if (!Same(schemas, _schemas) || !Same(projects, _projects) || !Same(days, _days))
+        if (!Same(schemas, _schemaIds.Select(g => (g, g)), _schemaIds.Count) || !Same(projects, _projectIds.Select(g => (g, g)), _projectIds.Count) || !Same(days, _days.Select(d => (d.Key, d.Value)), _days.Count))
         {
             throw new IndexMismatchException("the rows do not add up to the group counts the head records");
         }
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        _checker?.Dispose();
+        _db.Dispose();
+    }
 
     internal static long Micros(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) / 10;
 
     private static long Day(long micros) => micros >= 0 ? micros / MicrosPerDay : -((-micros - 1) / MicrosPerDay) - 1;
 
     /// <summary>Walks one schema key's (or project's) chain from its first row to the row the group names as last.</summary>
-    private List<IndexHit> Chain(AuditQuery q, GroupKind kind, string value, Group group, CancellationToken cancel)
+    private List<IndexHit> Chain(AuditQuery q, GroupKind kind, Group group, CancellationToken cancel)
     {
-        var column = kind == GroupKind.Schema ? "schema_key" : "project_id";
+        var column = kind == GroupKind.Schema ? "schema_id" : "project_id";
+        var what = kind == GroupKind.Schema ? "schema key" : "project";
         var hits = new List<IndexHit>();
         var expectedPrev = -1L;
         var seen = 0L;
         var skipped = 0;
-        foreach (var row in Rows2($"WHERE {column} = $v ORDER BY seq", ("$v", value)))
+        var offset = -1L;
+        foreach (var row in Rows2($"WHERE {column} = $v ORDER BY seq", ("$v", group.Id)))
         {
             cancel.ThrowIfCancellationRequested();
             Check(row);
-            var (own, prev) = kind == GroupKind.Schema ? (row.SchemaKey, row.PrevSchema) : (row.ProjectId, row.PrevProject);
-            if (own != value || prev != expectedPrev)
+            InOrder(row, ref offset);
+            var (own, prev) = kind == GroupKind.Schema ? (row.Schema, row.PrevSchema) : (row.Project, row.PrevProject);
+            if (own != group || prev != expectedPrev)
             {
-                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the rows of {(kind == GroupKind.Schema ? "schema key" : "project")} '{value}' do not link up at row {row.Seq} (expected the previous row {expectedPrev}, found {prev}): rows were deleted, moved or edited"));
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the rows of {what} '{group.Value}' do not link up at row {row.Seq} (expected the previous row {expectedPrev}, found {prev}): rows were deleted, moved or edited"));
+            }
+
+            if (seen == 0 && row.Seq != group.First)
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the rows of {what} '{group.Value}' start at row {row.Seq}, but the index head records row {group.First}: rows were deleted or edited"));
             }
 
             expectedPrev = row.Seq;
@@ -597,51 +888,86 @@ internal sealed class LedgerIndex : IDisposable
 
         if (expectedPrev != group.Last || seen != group.Count)
         {
-            throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"{(kind == GroupKind.Schema ? "schema key" : "project")} '{value}' has {seen} rows ending at row {expectedPrev}, but the index head records {group.Count} ending at row {group.Last}: rows were deleted or edited"));
+            throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"{what} '{group.Value}' has {seen} rows ending at row {expectedPrev}, but the index head records {group.Count} ending at row {group.Last}: rows were deleted or edited"));
         }
 
         return hits;
     }
 
-    /// <summary>A time range, answered from the whole UTC days it touches: every day's rows must all be there.</summary>
+    /// <summary>
+    /// A time range, answered from the whole UTC days it touches. The head records each day's
+    /// first and last row and its count, so every row of those days lies in one span of sequence
+    /// numbers: the span is read by seq (it must be contiguous), and each day's rows in it must add
+    /// up to the day's count.
+    /// </summary>
     private List<IndexHit> Days(AuditQuery q, CancellationToken cancel)
     {
         var from = q.From is { } f ? Day(Micros(f)) : long.MinValue;
         var to = q.To is { } t ? Day(Micros(t)) : long.MaxValue;
+        var expected = new Dictionary<long, long>();
+        long lo = long.MaxValue, hi = -1;
+        foreach (var (day, group) in _days)
+        {
+            if (day >= from && day <= to)
+            {
+                expected[day] = group.Count;
+                lo = Math.Min(lo, group.First);
+                hi = Math.Max(hi, group.Last);
+            }
+        }
+
+        var hits = new List<IndexHit>();
+        if (hi < 0)
+        {
+            return hits; // the groups are authenticated: no record in those days
+        }
+
         var counts = new Dictionary<long, long>();
-        var candidates = new List<(Row Row, bool Match)>();
-        var lo = from == long.MinValue ? long.MinValue : from * MicrosPerDay;
-        var hi = to == long.MaxValue ? long.MaxValue : checked(((to + 1) * MicrosPerDay) - 1);
-        foreach (var row in Rows2("WHERE ts BETWEEN $a AND $b ORDER BY seq", ("$a", lo), ("$b", hi)))
+        var next = lo;
+        var offset = -1L;
+        foreach (var row in Rows2("WHERE seq BETWEEN $a AND $b ORDER BY seq", ("$a", lo), ("$b", hi)))
         {
             cancel.ThrowIfCancellationRequested();
             Check(row);
+            InOrder(row, ref offset);
+            if (row.Seq != next)
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {next} is missing (the next is {row.Seq}): rows were deleted"));
+            }
+
+            next++;
             var day = Day(row.Ts);
             if (day < from || day > to)
             {
-                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq} sits in the wrong day"));
+                continue; // a row of another day between this range's rows
+            }
+
+            if (!expected.ContainsKey(day))
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq} sits in a day the index head does not record: rows were inserted or edited"));
             }
 
             counts[day] = counts.GetValueOrDefault(day) + 1;
-            candidates.Add((row, Matches(q, row)));
-        }
-
-        foreach (var (day, group) in _days)
-        {
-            if (day >= from && day <= to && counts.GetValueOrDefault(day) != group.Count)
+            if (Matches(q, row))
             {
-                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"day {IsoTime.Format(DateTimeOffset.UnixEpoch.AddTicks(day * MicrosPerDay * 10)).AsSpan(0, 10)} has {counts.GetValueOrDefault(day)} rows, but the index head records {group.Count}: rows were deleted, moved or edited"));
+                hits.Add(row.Hit);
             }
-
-            counts.Remove(day);
         }
 
-        if (counts.Count > 0)
+        if (next != hi + 1)
         {
-            throw new IndexMismatchException("rows sit in days the index head does not record: rows were inserted or edited");
+            throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the rows end at {next - 1}, but the index head records a row {hi} in these days: rows were deleted"));
         }
 
-        return candidates.Where(c => c.Match).Select(c => c.Row.Hit).Skip(q.Skip).Take(q.First ?? int.MaxValue).ToList();
+        foreach (var (day, count) in expected)
+        {
+            if (counts.GetValueOrDefault(day) != count)
+            {
+                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"day {IsoTime.Format(DateTimeOffset.UnixEpoch.AddTicks(day * MicrosPerDay * 10)).AsSpan(0, 10)} has {counts.GetValueOrDefault(day)} rows, but the index head records {count}: rows were deleted, moved or edited"));
+            }
+        }
+
+        return hits.Skip(q.Skip).Take(q.First ?? int.MaxValue).ToList();
     }
 
     /// <summary>No filter: rows Skip, Skip+1, ... by sequence number, contiguous up to the last row.</summary>
@@ -650,10 +976,12 @@ internal sealed class LedgerIndex : IDisposable
         var hits = new List<IndexHit>();
         var expected = (long)q.Skip;
         var limit = q.First is { } first ? (long)first : long.MaxValue;
+        var offset = -1L;
         foreach (var row in Rows2("WHERE seq >= $s ORDER BY seq LIMIT $n", ("$s", (long)q.Skip), ("$n", q.First is { } n ? (long)n : -1L)))
         {
             cancel.ThrowIfCancellationRequested();
             Check(row);
+            InOrder(row, ref offset);
             if (row.Seq != expected)
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {expected} is missing (the next is {row.Seq}): rows were deleted"));
@@ -672,19 +1000,46 @@ internal sealed class LedgerIndex : IDisposable
     }
 
     private static bool Matches(AuditQuery q, Row row)
-        => (q.SchemaKey is null || row.SchemaKey == q.SchemaKey)
-            && (q.ProjectId is null || row.ProjectId == q.ProjectId)
+        => (q.SchemaKey is null || row.Schema.Value == q.SchemaKey)
+            && (q.ProjectId is null || row.Project?.Value == q.ProjectId)
             && (q.From is not { } f || row.Ts >= Micros(f))
             && (q.To is not { } t || row.Ts <= Micros(t));
 
-    /// <summary>A row's own MAC (keyed), and that its derived day column agrees with its timestamp.</summary>
+    /// <summary>
+    /// Rows are numbered in ledger order, so along any walk by seq their lines start further and
+    /// further into the ledger: a row whose line does not is out of place (two rows swapped, an
+    /// offset edited), with or without the key.
+    /// </summary>
+    private static void InOrder(Row row, ref long previousOffset)
+    {
+        if (row.Offset <= previousOffset)
+        {
+            throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq}'s line (byte {row.Offset}) does not come after the previous row's (byte {previousOffset}): rows were moved or edited"));
+        }
+
+        previousOffset = row.Offset;
+    }
+
+    /// <summary>A row's own MAC (keyed), and that it lies within the rows the head records.</summary>
     private void Check(Row row)
     {
         if (_key is not null)
         {
+            _checker ??= _key.CreateHmac(KeyPurpose.Index);
+            Span<byte> input = stackalloc byte[MacInputMax];
+            var length = MacInput(input, row.Seq, row.Position, row.Ts, row.Offset, row.PrevSchema, row.PrevProject, row.Length, row.RecordHmac, row.Schema.Utf8, row.Project?.Utf8);
+            if (length < 0)
+            {
+                _checker.AppendData(MacInputArray(row.Seq, row.Position, row.Ts, row.Offset, row.PrevSchema, row.PrevProject, row.Length, row.RecordHmac, row.Schema.Utf8, row.Project?.Utf8));
+            }
+            else
+            {
+                _checker.AppendData(input[..length]);
+            }
+
             Span<byte> mac = stackalloc byte[32];
-            _key.Mac(KeyPurpose.Index, row.Blob.AsSpan(0, row.Blob.Length - 32), mac);
-            if (!CryptographicOperations.FixedTimeEquals(mac, row.Blob.AsSpan(row.Blob.Length - 32)))
+            _checker.GetHashAndReset(mac);
+            if (!CryptographicOperations.FixedTimeEquals(mac, row.Mac))
             {
                 throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {row.Seq}'s MAC does not verify: index.sqlite was edited"));
             }
@@ -725,50 +1080,58 @@ internal sealed class LedgerIndex : IDisposable
         }
     }
 
-    /// <summary>Counts a row into its group; returns the group's previous last row (-1 for a new group) and the value's UTF-8 bytes.</summary>
-    private static (long Previous, byte[] Utf8) Advance<T>(Dictionary<T, Group> groups, T value, long seq, HashSet<T> dirty)
-        where T : notnull
+    /// <summary>Counts a row into its group; returns the group's previous last row (-1 for its first row).</summary>
+    private static long Advance(Group g, long seq, HashSet<Group> dirty)
     {
-        var prev = -1L;
-        if (groups.TryGetValue(value, out var g))
+        var prev = g.Count == 0 ? -1L : g.Last;
+        if (g.Count == 0)
         {
-            prev = g.Last;
-            g.Count++;
-            g.Last = seq;
-        }
-        else
-        {
-            g = new Group { Count = 1, Last = seq };
-            groups[value] = g;
+            g.First = seq;
         }
 
-        dirty.Add(value);
-        g.Utf8 ??= value is string text ? Encoding.UTF8.GetBytes(text) : Array.Empty<byte>();
-        return (prev, g.Utf8);
+        g.Count++;
+        g.Last = seq;
+        dirty.Add(g);
+        return prev;
     }
 
     private void LoadGroups(string expectedSha256)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT kind, value, count, last_seq FROM groups";
-        using var r = cmd.ExecuteReader();
-        while (r.Read())
+        using (var cmd = _db.CreateCommand())
         {
-            var g = new Group { Count = r.GetInt64(2), Last = r.GetInt64(3) };
-            var value = r.GetString(1);
-            switch ((GroupKind)r.GetInt64(0))
+            cmd.CommandText = "SELECT kind, value, id, count, first_seq, last_seq FROM groups";
+            using var r = cmd.ExecuteReader();
+            while (r.Read())
             {
-                case GroupKind.Schema:
-                    _schemas[value] = g;
-                    break;
-                case GroupKind.Project:
-                    _projects[value] = g;
-                    break;
-                case GroupKind.Day when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day):
-                    _days[day] = g;
-                    break;
-                default:
-                    throw new IndexMismatchException("the index holds a group of an unknown kind: index.sqlite was edited");
+                var value = r.GetString(1);
+                var id = r.GetInt64(2);
+                switch ((GroupKind)r.GetInt64(0))
+                {
+                    case GroupKind.Schema:
+                        _schemas[value] = new Group(id, value) { Count = r.GetInt64(3), First = r.GetInt64(4), Last = r.GetInt64(5) };
+                        break;
+                    case GroupKind.Project:
+                        _projects[value] = new Group(id, value) { Count = r.GetInt64(3), First = r.GetInt64(4), Last = r.GetInt64(5) };
+                        break;
+                    case GroupKind.Day when long.TryParse(value, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var day) && day == id:
+                        _days[day] = new Group(day, string.Empty) { Count = r.GetInt64(3), First = r.GetInt64(4), Last = r.GetInt64(5) };
+                        break;
+                    default:
+                        throw new IndexMismatchException("the index holds a group of an unknown kind: index.sqlite was edited");
+                }
+            }
+        }
+
+        // Rows name their schema key and project by id: the ids must be exactly 0, 1, 2, ...
+        foreach (var (byName, byId) in new[] { (_schemas, _schemaIds), (_projects, _projectIds) })
+        {
+            byId.AddRange(byName.Values.OrderBy(g => g.Id));
+            for (var i = 0; i < byId.Count; i++)
+            {
+                if (byId[i].Id != i)
+                {
+                    throw new IndexMismatchException("the index's group ids are not numbered 0, 1, 2, ...: index.sqlite was edited");
+                }
             }
         }
 
@@ -785,25 +1148,28 @@ internal sealed class LedgerIndex : IDisposable
         var n = new byte[8];
         void Add(long kind, ReadOnlySpan<byte> value, Group g)
         {
-            BinaryPrimitives.WriteInt64LittleEndian(n, kind);
-            h.AppendData(n);
-            BinaryPrimitives.WriteInt64LittleEndian(n, value.Length);
-            h.AppendData(n);
+            foreach (var x in new[] { kind, value.Length })
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(n, x);
+                h.AppendData(n);
+            }
+
             h.AppendData(value);
-            BinaryPrimitives.WriteInt64LittleEndian(n, g.Count);
-            h.AppendData(n);
-            BinaryPrimitives.WriteInt64LittleEndian(n, g.Last);
-            h.AppendData(n);
+            foreach (var x in new[] { g.Id, g.Count, g.First, g.Last })
+            {
+                BinaryPrimitives.WriteInt64LittleEndian(n, x);
+                h.AppendData(n);
+            }
         }
 
-        foreach (var (v, g) in _schemas.OrderBy(x => x.Key, StringComparer.Ordinal))
+        foreach (var (_, g) in _schemas.OrderBy(x => x.Key, StringComparer.Ordinal))
         {
-            Add(0, Encoding.UTF8.GetBytes(v), g);
+            Add(0, g.Utf8, g);
         }
 
-        foreach (var (v, g) in _projects.OrderBy(x => x.Key, StringComparer.Ordinal))
+        foreach (var (_, g) in _projects.OrderBy(x => x.Key, StringComparer.Ordinal))
         {
-            Add(1, Encoding.UTF8.GetBytes(v), g);
+            Add(1, g.Utf8, g);
         }
 
         var day = new byte[8];
@@ -859,7 +1225,7 @@ internal sealed class LedgerIndex : IDisposable
     private IEnumerable<Row> Rows2(string where, params (string Name, object Value)[] args)
     {
         using var cmd = _db.CreateCommand();
-        cmd.CommandText = "SELECT seq, ts, schema_key, project_id, row FROM records " + where;
+        cmd.CommandText = "SELECT seq, ts, schema_id, project_id, position, offset, length, prev_schema, prev_project, record_hmac, mac FROM records " + where;
         foreach (var (name, value) in args)
         {
             AddValue(cmd, name, value);
@@ -871,11 +1237,28 @@ internal sealed class LedgerIndex : IDisposable
             Row row;
             try
             {
-                row = Row.FromBlob(r.IsDBNull(4) ? Array.Empty<byte>() : (byte[])r.GetValue(4));
-                if (row.Seq != r.GetInt64(0) || row.Ts != r.GetInt64(1) || row.SchemaKey != r.GetString(2) || row.ProjectId != (r.IsDBNull(3) ? null : r.GetString(3)))
+                var seq = r.GetInt64(0);
+                var schema = r.GetInt64(2);
+                var project = r.IsDBNull(3) ? -1 : r.GetInt64(3);
+                if (schema < 0 || schema >= _schemaIds.Count || (!r.IsDBNull(3) && (project < 0 || project >= _projectIds.Count)))
                 {
-                    throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {r.GetInt64(0)}'s columns disagree with its authenticated data: index.sqlite was edited"));
+                    throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {seq} names a schema key or project the index does not record: index.sqlite was edited"));
                 }
+
+                row = new Row
+                {
+                    Seq = seq,
+                    Ts = r.GetInt64(1),
+                    Schema = _schemaIds[(int)schema],
+                    Project = project < 0 ? null : _projectIds[(int)project],
+                    Position = r.GetInt64(4),
+                    Offset = r.GetInt64(5),
+                    Length = checked((int)r.GetInt64(6)),
+                    PrevSchema = r.GetInt64(7),
+                    PrevProject = r.GetInt64(8),
+                    RecordHmac = Blob32(r, 9, seq),
+                    Mac = Blob32(r, 10, seq),
+                };
             }
             catch (Exception ex) when (ex is InvalidCastException or OverflowException or FormatException)
             {
@@ -885,6 +1268,10 @@ internal sealed class LedgerIndex : IDisposable
             yield return row;
         }
     }
+
+    private static byte[] Blob32(DbDataReader r, int column, long seq)
+        => !r.IsDBNull(column) && r.GetValue(column) is byte[] { Length: 32 } b ? b
+            : throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"row {seq}'s data is malformed: index.sqlite was edited"));
 
     internal static byte[] HmacBytes(string? hmac)
     {
@@ -908,9 +1295,8 @@ internal sealed class LedgerIndex : IDisposable
         => Exec(db, readOnly ? "PRAGMA busy_timeout=30000;" : "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536;");
 
     private static void CreateSecondaryIndexes(DbConnection db) => Exec(db, """
-        CREATE INDEX IF NOT EXISTS records_schema ON records(schema_key, seq);
-        CREATE INDEX IF NOT EXISTS records_project ON records(project_id, seq);
-        CREATE INDEX IF NOT EXISTS records_ts ON records(ts);
+        CREATE INDEX IF NOT EXISTS records_schema ON records(schema_id);
+        CREATE INDEX IF NOT EXISTS records_project ON records(project_id);
         """);
 
     private static DbParameter AddParameter(DbCommand cmd, string name, DbType type)
@@ -932,13 +1318,26 @@ internal sealed class LedgerIndex : IDisposable
         cmd.ExecuteNonQuery();
     }
 
+    /// <summary>A schema key, project (by id) or UTC day (by day number since 1970-01-01): its rows' count, first and last row.</summary>
     private sealed class Group
     {
-        public long Count;
-        public long Last;
+        public Group(long id, string value)
+        {
+            Id = id;
+            Value = value;
+            Utf8 = Encoding.UTF8.GetBytes(value);
+        }
 
-        /// <summary>The group's value as UTF-8 (schema keys and projects), built once.</summary>
-        public byte[]? Utf8;
+        public long Id { get; }
+
+        public string Value { get; }
+
+        /// <summary>The value as UTF-8, as the row MACs cover it.</summary>
+        public byte[] Utf8 { get; }
+
+        public long Count;
+        public long First;
+        public long Last;
     }
 
     /// <summary>The index head: what the MAC covers, in canonical JSON.</summary>
@@ -962,134 +1361,31 @@ internal sealed class LedgerIndex : IDisposable
         public byte[] MacInput() => Encoding.UTF8.GetBytes("evalsig.index.head\n" + Json());
     }
 
-    /// <summary>
-    /// One index row. Its authenticated data is one blob - a fixed binary layout of every field,
-    /// then the MAC over it - stored beside the three columns queries filter on (which must agree
-    /// with it).
-    /// </summary>
+    /// <summary>One index row as read back: its columns, with the schema key and project resolved through the groups.</summary>
     private sealed class Row
     {
-        private const int Fixed = (8 * 6) + 4 + 32 + 4;
+        public long Seq { get; init; }
 
-        public Row(long seq, long position, long ts, string schemaKey, string? projectId, long offset, int length, string? recordHmac, long prevSchema, long prevProject, byte[] schema, byte[]? project)
-        {
-            (Seq, Position, Ts, SchemaKey, ProjectId, Offset, Length, PrevSchema, PrevProject) = (seq, position, ts, schemaKey, projectId, offset, length, prevSchema, prevProject);
-            project ??= Array.Empty<byte>();
-            Blob = new byte[Fixed + schema.Length + 1 + 4 + project.Length + 32];
-            var s = Blob.AsSpan();
-            BinaryPrimitives.WriteInt64LittleEndian(s, seq);
-            BinaryPrimitives.WriteInt64LittleEndian(s[8..], position);
-            BinaryPrimitives.WriteInt64LittleEndian(s[16..], ts);
-            BinaryPrimitives.WriteInt64LittleEndian(s[24..], offset);
-            BinaryPrimitives.WriteInt64LittleEndian(s[32..], prevSchema);
-            BinaryPrimitives.WriteInt64LittleEndian(s[40..], prevProject);
-            BinaryPrimitives.WriteInt32LittleEndian(s[48..], length);
-            WriteHmac(recordHmac, s.Slice(52, 32));
-            RecordHmac = s.Slice(52, 32).ToArray();
-            BinaryPrimitives.WriteInt32LittleEndian(s[84..], schema.Length);
-            schema.CopyTo(s[88..]);
-            var at = 88 + schema.Length;
-            s[at] = projectId is null ? (byte)0 : (byte)1;
-            BinaryPrimitives.WriteInt32LittleEndian(s[(at + 1)..], project.Length);
-            project.CopyTo(s[(at + 5)..]);
-        }
+        public long Ts { get; init; }
 
-        private Row(byte[] blob, long seq, long position, long ts, string schemaKey, string? projectId, long offset, int length, byte[] recordHmac, long prevSchema, long prevProject)
-        {
-            Blob = blob;
-            (Seq, Position, Ts, SchemaKey, ProjectId, Offset, Length, RecordHmac, PrevSchema, PrevProject) = (seq, position, ts, schemaKey, projectId, offset, length, recordHmac, prevSchema, prevProject);
-        }
+        public required Group Schema { get; init; }
 
-        public long Seq { get; }
+        public Group? Project { get; init; }
 
-        public long Position { get; }
+        public long Position { get; init; }
 
-        public long Ts { get; }
+        public long Offset { get; init; }
 
-        public string SchemaKey { get; }
+        public int Length { get; init; }
 
-        public string? ProjectId { get; }
+        public long PrevSchema { get; init; }
 
-        public long Offset { get; }
+        public long PrevProject { get; init; }
 
-        public int Length { get; }
+        public required byte[] RecordHmac { get; init; }
 
-        public byte[] RecordHmac { get; }
-
-        public long PrevSchema { get; }
-
-        public long PrevProject { get; }
-
-        /// <summary>The fields, then 32 bytes of MAC over them.</summary>
-        public byte[] Blob { get; }
+        public required byte[] Mac { get; init; }
 
         public IndexHit Hit => new(Seq, Position, Offset, Length, RecordHmac);
-
-        /// <summary>"hmac-sha256:&lt;64 hex&gt;" as its 32 bytes (zeros when it is not one: it then matches no line).</summary>
-        private static void WriteHmac(string? hmac, Span<byte> into)
-        {
-            into.Clear();
-            if (hmac is null || hmac.Length != AuditKey.HmacPrefix.Length + 64 || !hmac.StartsWith(AuditKey.HmacPrefix, StringComparison.Ordinal))
-            {
-                return;
-            }
-
-            for (var i = 0; i < 32; i++)
-            {
-                var hi = HexDigit(hmac[AuditKey.HmacPrefix.Length + (2 * i)]);
-                var lo = HexDigit(hmac[AuditKey.HmacPrefix.Length + (2 * i) + 1]);
-                if (hi < 0 || lo < 0)
-                {
-                    into.Clear();
-                    return;
-                }
-
-                into[i] = (byte)((hi << 4) | lo);
-            }
-        }
-
-        private static int HexDigit(char c) => c switch
-        {
-            >= '0' and <= '9' => c - '0',
-            >= 'a' and <= 'f' => c - 'a' + 10,
-            >= 'A' and <= 'F' => c - 'A' + 10,
-            _ => -1,
-        };
-
-        public static Row FromBlob(byte[] b)
-        {
-            var s = b.AsSpan();
-            if (s.Length < Fixed + 1 + 4 + 32)
-            {
-                throw new IndexMismatchException("a row's data is too short: index.sqlite was edited");
-            }
-
-            var schemaLength = BinaryPrimitives.ReadInt32LittleEndian(s[84..]);
-            var at = 88 + schemaLength;
-            if (schemaLength < 0 || at + 5 + 32 > s.Length)
-            {
-                throw new IndexMismatchException("a row's data is malformed: index.sqlite was edited");
-            }
-
-            var hasProject = s[at] == 1;
-            var projectLength = BinaryPrimitives.ReadInt32LittleEndian(s[(at + 1)..]);
-            if (projectLength < 0 || at + 5 + projectLength + 32 != s.Length)
-            {
-                throw new IndexMismatchException("a row's data is malformed: index.sqlite was edited");
-            }
-
-            return new Row(
-                b,
-                BinaryPrimitives.ReadInt64LittleEndian(s),
-                BinaryPrimitives.ReadInt64LittleEndian(s[8..]),
-                BinaryPrimitives.ReadInt64LittleEndian(s[16..]),
-                Encoding.UTF8.GetString(s.Slice(88, schemaLength)),
-                hasProject ? Encoding.UTF8.GetString(s.Slice(at + 5, projectLength)) : null,
-                BinaryPrimitives.ReadInt64LittleEndian(s[24..]),
-                BinaryPrimitives.ReadInt32LittleEndian(s[48..]),
-                s.Slice(52, 32).ToArray(),
-                BinaryPrimitives.ReadInt64LittleEndian(s[32..]),
-                BinaryPrimitives.ReadInt64LittleEndian(s[40..]));
-        }
     }
 }

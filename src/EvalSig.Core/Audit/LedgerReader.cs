@@ -283,7 +283,11 @@ internal static class LedgerReader
 
     private static IEnumerable<AuditRecord> Page(IEnumerable<AuditRecord> records, AuditQuery q) => records.Skip(q.Skip).Take(q.First ?? int.MaxValue);
 
-    /// <summary>Reads each hit's line and checks it is the record the index names (position, record HMAC).</summary>
+    /// <summary>
+    /// Reads each hit's line and checks it is the record the index names (position, record HMAC).
+    /// Hits come in ledger order, so neighbouring lines are read together: one read per run of
+    /// hits no more than <see cref="FetchGap"/> apart, up to <see cref="FetchSpan"/> bytes.
+    /// </summary>
     private static IEnumerable<AuditRecord> Fetch(LocalLedger ledger, List<IndexHit> hits, CancellationToken cancel)
     {
         if (hits.Count == 0)
@@ -291,24 +295,62 @@ internal static class LedgerReader
             yield break;
         }
 
-        using var fs = new FileStream(ledger.LedgerPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 1);
-        var buffer = new byte[4096];
-        foreach (var hit in hits)
+        using var file = File.OpenHandle(ledger.LedgerPath, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+        var buffer = new byte[64 * 1024];
+        var i = 0;
+        while (i < hits.Count)
         {
             cancel.ThrowIfCancellationRequested();
-            var n = hit.Length + 1;
-            var bytes = n <= buffer.Length ? buffer : (buffer = new byte[n]);
-            fs.Position = hit.Offset;
-            if (fs.Read(bytes, 0, n) != n || bytes[hit.Length] != (byte)'\n'
-                || !LineFields.TryRead(bytes.AsSpan(0, hit.Length), out var f)
-                || f.Position != hit.Position || !LedgerIndex.HmacBytes(f.Hmac).AsSpan().SequenceEqual(hit.RecordHmac))
+
+            // The run of hits from i to j - 1, read as one span of the ledger.
+            var start = hits[i].Offset;
+            var end = hits[i].Offset + hits[i].Length + 1;
+            var j = i + 1;
+            while (j < hits.Count && hits[j].Offset >= end && hits[j].Offset - end <= FetchGap && hits[j].Offset + hits[j].Length + 1 - start <= FetchSpan)
             {
-                throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the ledger line at byte {hit.Offset} is not the record the index names (position {hit.Position})"));
+                end = hits[j].Offset + hits[j].Length + 1;
+                j++;
             }
 
-            yield return RecordCodec.FromFields(bytes.AsSpan(0, hit.Length), f, ledger.Name);
+            var size = (int)(end - start);
+            if (buffer.Length < size)
+            {
+                buffer = new byte[size];
+            }
+
+            var read = 0;
+            while (read < size)
+            {
+                var n = RandomAccess.Read(file, buffer.AsSpan(read, size - read), start + read);
+                if (n == 0)
+                {
+                    break;
+                }
+
+                read += n;
+            }
+
+            for (; i < j; i++)
+            {
+                var hit = hits[i];
+                var at = (int)(hit.Offset - start);
+                if (at < 0 || at + hit.Length + 1 > read || buffer[at + hit.Length] != (byte)'\n'
+                    || !LineFields.TryRead(buffer.AsSpan(at, hit.Length), out var f)
+                    || f.Position != hit.Position || !LedgerIndex.HmacBytes(f.Hmac).AsSpan().SequenceEqual(hit.RecordHmac))
+                {
+                    throw new IndexMismatchException(string.Create(CultureInfo.InvariantCulture, $"the ledger line at byte {hit.Offset} is not the record the index names (position {hit.Position})"));
+                }
+
+                yield return RecordCodec.FromFields(buffer.AsSpan(at, hit.Length), f, ledger.Name);
+            }
         }
     }
+
+    /// <summary>Hits at most this many bytes apart are read in one go (a few lines: cheaper than another read).</summary>
+    private const long FetchGap = 4096;
+
+    /// <summary>The most one read of neighbouring hits takes in.</summary>
+    private const long FetchSpan = 1 << 20;
 
     /// <summary>Matching records of the committed lines in [from, to), in order (no paging).</summary>
     private static IEnumerable<AuditRecord> Scan(LocalLedger ledger, long from, long to, AuditQuery q, CancellationToken cancel)

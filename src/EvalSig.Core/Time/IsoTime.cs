@@ -18,7 +18,7 @@ public static class IsoTime
     {
         // The wire format itself (every ledger line's timestamp) is read digit by digit: general
         // parsing costs more than the rest of indexing a record.
-        if (text is { Length: 27 } && TryParseWire(text, out value))
+        if (text is { Length: 27 } && TryParseWire(text.AsSpan(), out value))
         {
             return true;
         }
@@ -33,7 +33,25 @@ public static class IsoTime
         return false;
     }
 
-    private static bool TryParseWire(string s, out DateTimeOffset value)
+    /// <summary>The wire format exactly (27 bytes of UTF-8: <see cref="Pattern"/>), read from bytes without a string.</summary>
+    internal static bool TryParseWire(ReadOnlySpan<byte> s, out DateTimeOffset value)
+    {
+        value = default;
+        if (s.Length != 27)
+        {
+            return false;
+        }
+
+        Span<char> text = stackalloc char[27];
+        for (var i = 0; i < 27; i++)
+        {
+            text[i] = (char)s[i];
+        }
+
+        return TryParseWire(text, out value);
+    }
+
+    private static bool TryParseWire(ReadOnlySpan<char> s, out DateTimeOffset value)
     {
         value = default;
         if (s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' || s[19] != '.' || s[26] != 'Z')
@@ -41,7 +59,7 @@ public static class IsoTime
             return false;
         }
 
-        int Digits(int at, int n)
+        static int Digits(ReadOnlySpan<char> s, int at, int n)
         {
             var v = 0;
             for (var i = at; i < at + n; i++)
@@ -58,7 +76,7 @@ public static class IsoTime
             return v;
         }
 
-        int year = Digits(0, 4), month = Digits(5, 2), day = Digits(8, 2), hour = Digits(11, 2), minute = Digits(14, 2), second = Digits(17, 2), micros = Digits(20, 6);
+        int year = Digits(s, 0, 4), month = Digits(s, 5, 2), day = Digits(s, 8, 2), hour = Digits(s, 11, 2), minute = Digits(s, 14, 2), second = Digits(s, 17, 2), micros = Digits(s, 20, 6);
         if (year < 1 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59 || micros < 0)
         {
             return false;
