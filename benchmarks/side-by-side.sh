@@ -16,7 +16,7 @@
 #   PYTHON=/usr/bin/python3               an interpreter with numpy and scipy
 #
 # Run it from anywhere on an idle machine; it prints a Markdown table of median wall seconds, median
-# peak RSS (MB) and the EVALSIG/EvalSig ratios per job, plus both tools' delta and p-value so the two
+# peak RSS (MB), the EVALSIG/EvalSig ratios and median CPU seconds (user + sys) per job, plus both tools' delta and p-value so the two
 # can be seen to do the same job. Exit codes 0/1/2 of either tool are verdicts, anything else aborts.
 #
 # EVALSIG memory: paired_bootstrap holds ~16 x items x resamples bytes, paired_permutation ~24 x ...
@@ -155,11 +155,11 @@ load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 results=$WORK/results.tsv
 : > "$results"
 
-# time_one <tool> <job> <out-file> <command...>: one whole-process run; appends "tool job wall rss_kb"
+# time_one <tool> <job> <out-file> <command...>: one whole-process run; appends "tool job wall rss_kb user sys"
 time_one() {
     local tool=$1 job=$2 out=$3; shift 3
     local t=$WORK/time.txt rc=0
-    /usr/bin/time -f "%e %M" -o "$t" "$@" >"$out" 2>"$out.err" || rc=$?
+    /usr/bin/time -f "%e %M %U %S" -o "$t" "$@" >"$out" 2>"$out.err" || rc=$?
     if [ "$rc" -gt 2 ]; then
         cat "$out.err" >&2
         die "$tool $job exited $rc"
@@ -208,7 +208,8 @@ echo "Side by side with EVALSIG, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
 echo "- machine: $(nproc) CPUs ($cpu), $(( $(awk '/MemTotal/ {print $2}' /proc/meminfo) / 1048576 )) GB, $(uname -sr); load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "- EVALSIG $(evalsig_py version | awk '{print $2}') at $EVALSIG_AT; Python $python_v, numpy $numpy_v, scipy $scipy_v, pyarrow: $PYARROW"
-echo "- EvalSig $(ours version 2>/dev/null | head -n1) ($(dotnet --version 2>/dev/null | head -n1) SDK), IL build via dotnet evalsig.dll"
+runtimes=$(dotnet --list-runtimes 2>/dev/null | awk '/^Microsoft.NETCore.App/ {print $2}' | paste -sd, -)
+echo "- EvalSig $(ours version 2>/dev/null | head -n1 | awk '{print $2}'), IL build run as dotnet evalsig.dll (net8.0, rollForward Major; .NET runtimes installed: $runtimes)"
 echo "- paired_t at $N items per run; resampling jobs at $RESAMPLE_N items, $RESAMPLES resamples, seed 0; median of $RUNS runs, whole process (/usr/bin/time)"
 echo
 "$PYTHON" - "$results" "$WORK" "$N" "$RESAMPLE_N" <<'PY'
@@ -218,14 +219,14 @@ from collections import defaultdict
 path, work, n, rn = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
 runs = defaultdict(list)
 for line in open(path):
-    tool, job, wall, rss = line.split()
-    runs[(tool, job)].append((float(wall), int(rss) / 1024))
+    tool, job, wall, rss, user, sys_ = line.split()
+    runs[(tool, job)].append((float(wall), int(rss) / 1024, float(user) + float(sys_)))
 jobs = list(dict.fromkeys(job for _, job in runs))
 
 
 def stats(tool, job):
     rows = runs[(tool, job)]
-    return statistics.median(w for w, _ in rows), statistics.median(m for _, m in rows)
+    return tuple(statistics.median(r[k] for r in rows) for k in range(3))
 
 
 def result(file):
@@ -234,13 +235,13 @@ def result(file):
     return c["delta"], c["p_value"], c["ci"][0]
 
 
-print("| Job | Items | EVALSIG wall (s) | EvalSig wall (s) | Ratio wall | EVALSIG peak RSS (MB) | EvalSig peak RSS (MB) | Ratio RSS |")
-print("|---|---|---|---|---|---|---|---|")
+print("| Job | Items | EVALSIG wall (s) | EvalSig wall (s) | Ratio wall | EVALSIG peak RSS (MB) | EvalSig peak RSS (MB) | Ratio RSS | EVALSIG CPU (s) | EvalSig CPU (s) |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 for job in jobs:
-    ew, em = stats("EVALSIG", job)
-    ow, om = stats("EvalSig", job)
+    ew, em, ec = stats("EVALSIG", job)
+    ow, om, oc = stats("EvalSig", job)
     items = n if job == "paired_t" else rn
-    print(f"| {job} | {items:,} | {ew:.2f} | {ow:.2f} | {ew / ow:.1f}x | {em:.0f} | {om:.0f} | {em / om:.1f}x |")
+    print(f"| {job} | {items:,} | {ew:.2f} | {ow:.2f} | {ew / ow:.1f}x | {em:.0f} | {om:.0f} | {em / om:.1f}x | {ec:.2f} | {oc:.2f} |")
 print()
 print("Same job, same answer (last run of each):")
 print()
