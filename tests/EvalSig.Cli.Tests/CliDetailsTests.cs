@@ -124,6 +124,30 @@ public class CliDetailsTests : IDisposable
         Assert.Equal(64, Cli.Run("completion", "fish").ExitCode);
     }
 
+    [Fact]
+    public void ACommandLineBuildsOnlyItsCommand_YetHelpTyposAndTheRootListEveryCommand()
+    {
+        // Start-up (issue 16): 'evalsig gate ...' builds the gate's tree alone. Its help is complete, and a
+        // command line that names no known command still sees them all.
+        var gateHelp = Cli.Run("gate", "--help");
+        Assert.Equal(0, gateHelp.ExitCode);
+        Assert.Contains("--min-delta", gateHelp.Stdout, StringComparison.Ordinal);
+        Assert.Contains("--manifest", gateHelp.Stdout, StringComparison.Ordinal);
+
+        var root = Cli.Run("--help");
+        Assert.Equal(0, root.ExitCode);
+        foreach (var command in new[] { "gate", "compare", "mde", "doctor", "watch", "version", "audit", "history", "store", "scorecard", "envelope", "article30", "completion" })
+        {
+            Assert.Contains("  " + command, root.Stdout, StringComparison.Ordinal);
+        }
+
+        var typo = Cli.Run("gaet", "a.json", "b.json");
+        Assert.Equal(64, typo.ExitCode);
+        Assert.Contains("gaet", typo.Stderr, StringComparison.Ordinal);
+        Assert.Equal(0, Cli.Run("version").ExitCode);
+        Assert.Equal(0, Cli.Run("gate", Cli.Example("baseline.json"), Cli.Example("baseline.json"), "--min-delta", "0", "--decision", "non-inferiority", "--margin", "0.01").ExitCode);
+    }
+
     private static List<string> Lines(CliResult r)
         => r.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.TrimEnd('\r')).ToList();
 }
