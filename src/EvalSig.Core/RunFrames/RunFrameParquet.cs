@@ -19,7 +19,10 @@ namespace EvalSig.Core.RunFrames;
 /// </summary>
 internal static class RunFrameParquet
 {
-    private const int RowGroupSize = 1 << 20;
+    // Issue 16: a reader holds a row group's columns at once, so the group's size bounds its memory. 128K rows
+    // (DuckDB writes 122,880) keep that to a few MB per column while statistics and compression work on large
+    // enough chunks; 1M-row groups made a 1M-item read hold whole-file columns of Parquet.Net's values.
+    internal const int RowGroupSize = 1 << 17;
 
     public static readonly IReadOnlyList<ParquetColumn> Schema =
     [
