@@ -1,4 +1,5 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.IO;
 using System.Linq;
@@ -109,6 +110,42 @@ public sealed class ParquetRowGroup : IDisposable
         return values;
     }
 
+    /// <summary>
+    /// A string column as UTF-16 slices, one per row, without a string per value (issue 16): the
+    /// caller transcodes what it keeps, and run-level or dictionary-encoded columns cost no object per row.
+    /// </summary>
+    public ParquetTextColumn ReadText(string column, CancellationToken cancel)
+    {
+        var f = Field(column);
+        if (f.ClrType != typeof(string) && f.ClrType != typeof(ReadOnlyMemory<char>))
+        {
+            throw new InvalidDataException($"column '{column}' must hold strings, not {f.ClrType.Name}");
+        }
+
+        var n = RowCount;
+        var values = ArrayPool<ReadOnlyMemory<char>>.Shared.Rent(Math.Max(n, 1));
+        var levels = f.MaxDefinitionLevel > 0 ? ArrayPool<int>.Shared.Rent(Math.Max(n, 1)) : null;
+        try
+        {
+            ParquetTableReader.Guard(async () =>
+            {
+                await _rg.ReadRawAsync<ReadOnlyMemory<char>>(f, values.AsMemory(0, n), levels?.AsMemory(0, n), null, cancel).ConfigureAwait(false);
+                return 0;
+            });
+            return new ParquetTextColumn(values, levels, n);
+        }
+        catch
+        {
+            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(values, clearArray: true);
+            if (levels is not null)
+            {
+                ArrayPool<int>.Shared.Return(levels);
+            }
+
+            throw;
+        }
+    }
+
     /// <summary>A column of <typeparamref name="T"/> whose values may be null.</summary>
     public T?[] ReadNullable<T>(string column, CancellationToken cancel)
         where T : struct
@@ -192,5 +229,56 @@ public sealed class ParquetRowGroup : IDisposable
         }
 
         return f;
+    }
+}
+
+/// <summary>A string column of one row group as UTF-16 slices, one per row (see <see cref="ParquetRowGroup.ReadText"/>).</summary>
+public sealed class ParquetTextColumn : IDisposable
+{
+    private ReadOnlyMemory<char>[] _values;
+    private int[]? _levels;
+
+    internal ParquetTextColumn(ReadOnlyMemory<char>[] values, int[]? levels, int count)
+    {
+        _values = values;
+        _levels = levels;
+        Count = count;
+        if (levels is not null)
+        {
+            // The reader packs the non-null values first; spread them to their rows, from the back so
+            // that no value is overwritten before it is moved (a row never precedes its value).
+            var k = 0;
+            for (var i = 0; i < count; i++)
+            {
+                k += levels[i] == 0 ? 0 : 1;
+            }
+
+            for (var i = count - 1; i >= 0; i--)
+            {
+                values[i] = levels[i] == 0 ? default : values[--k];
+            }
+        }
+    }
+
+    public int Count { get; }
+
+    /// <summary>Row <paramref name="row"/>'s text (empty for null).</summary>
+    public ReadOnlySpan<char> this[int row] => (uint)row < (uint)Count ? _values[row].Span : throw new ArgumentOutOfRangeException(nameof(row));
+
+    public bool IsNull(int row) => _levels is not null && _levels[row] == 0;
+
+    public void Dispose()
+    {
+        if (_values.Length > 0)
+        {
+            ArrayPool<ReadOnlyMemory<char>>.Shared.Return(_values, clearArray: true);
+            _values = Array.Empty<ReadOnlyMemory<char>>();
+        }
+
+        if (_levels is not null)
+        {
+            ArrayPool<int>.Shared.Return(_levels);
+            _levels = null;
+        }
     }
 }

@@ -109,6 +109,19 @@ internal sealed class RunFrameBuilder
         Push(score, clusterCode, epoch, null);
     }
 
+    /// <summary>Adds an item that has no usable id (already reported), the rest as in <see cref="AddUtf8"/>.</summary>
+    public void AddWithoutId(double score, int clusterCode, int epoch, ReadOnlySpan<byte> metadataJson)
+    {
+        (_nullIds ??= new HashSet<int>()).Add(Count);
+        if (!metadataJson.IsEmpty)
+        {
+            (_metadata ??= new SparseTextColumn.Builder()).Add(Count, metadataJson);
+        }
+
+        _ids.Append((string?)null);
+        Push(score, clusterCode, epoch, null);
+    }
+
     private void Push(double score, int clusterCode, int epoch, string? metadataJson)
     {
         var i = Count;

@@ -552,7 +552,7 @@ internal static class RunFrameJsonReader
     }
 
     /// <summary>Writes the object the reader is at (complete in the buffer) token by token, without white space.</summary>
-    private static void CopyMinified(ref Utf8JsonReader r, Utf8JsonWriter w)
+    internal static void CopyMinified(ref Utf8JsonReader r, Utf8JsonWriter w)
     {
         var depth = r.CurrentDepth;
         while (true)
@@ -617,7 +617,7 @@ internal static class RunFrameJsonReader
     }
 
     /// <summary>A string token with escapes, unescaped to UTF-8 (rare: ids are plain text).</summary>
-    private static byte[] Unescaped(ref Utf8JsonReader r)
+    internal static byte[] Unescaped(ref Utf8JsonReader r)
     {
         var buffer = new byte[r.ValueSpan.Length];
         return buffer.AsSpan(0, r.CopyString(buffer)).ToArray();

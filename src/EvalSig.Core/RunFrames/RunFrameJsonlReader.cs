@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using EvalSig.Core.Json;
+using EvalSig.Core.Text;
 
 namespace EvalSig.Core.RunFrames;
 
@@ -14,53 +15,439 @@ namespace EvalSig.Core.RunFrames;
 /// JSONL: one item object per line. Run fields may ride on every line (as Export-RunFrame writes
 /// them); keys that are neither item nor run fields become item metadata.
 /// </summary>
+/// <remarks>
+/// Issue 16: lines are split in a pooled byte window and parsed with <see cref="Utf8JsonReader"/> over
+/// the line's bytes; ids and cluster labels reach the builder as UTF-8 and metadata is minified token by
+/// token, so a line whose keys are all known costs no allocation. A line with other keys (metadata from
+/// extra keys) or with metadata as a string takes the document path it always took, with the same result.
+/// Line breaks are those of <see cref="TextReader.ReadLine"/>: LF, CRLF or a lone CR.
+/// </remarks>
 internal static class RunFrameJsonlReader
 {
     public static void Read(Stream stream, RunFrameBuilder b, RunFrameReadOptions o, CancellationToken cancel)
     {
         var run = new RunFieldAccumulator(b);
-        using var text = new StreamReader(stream, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16);
+        using var window = new ByteWindow(stream);
+        using var fast = new FastLine(b, o, run);
         long lineNo = 0;
-        string? line;
-        while ((line = text.ReadLine()) is not null)
+        try
         {
-            lineNo++;
-            if ((lineNo & 0xFFF) == 0)
+            while (NextLine(window, out var start, out var length))
             {
-                cancel.ThrowIfCancellationRequested();
-            }
-
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(line);
-            }
-            catch (JsonException ex)
-            {
-                b.MalformedText("malformed JSON: " + ex.Message.Split(" LineNumber:")[0].Trim(), lineNo, ex.BytePositionInLine + 1);
-                return;
-            }
-
-            using (doc)
-            {
-                var index = b.Count;
-                if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                lineNo++;
+                if ((lineNo & 0xFFF) == 0)
                 {
-                    b.Problem(index, null, string.Create(CultureInfo.InvariantCulture, $"line {lineNo} is not a JSON object; each line is one item"));
-                    b.AddPlaceholder();
+                    cancel.ThrowIfCancellationRequested();
+                }
+
+                var line = window.Buffer.AsSpan(start, length);
+                InvalidUtf8Exception.ThrowIfInvalid(line, lineNo);
+                if (IsBlank(line))
+                {
                     continue;
                 }
 
-                ReadItem(doc.RootElement, index, b, o, run);
+                try
+                {
+                    if (!ReadLine(line, window.Buffer.AsMemory(start, length), lineNo, b, o, run, fast))
+                    {
+                        return;
+                    }
+                }
+                catch (JsonException ex)
+                {
+                    b.MalformedText("malformed JSON: " + ex.Message.Split(" LineNumber:")[0].Trim(), lineNo, ex.BytePositionInLine + 1);
+                    return;
+                }
             }
+        }
+        catch (InvalidUtf8Exception ex)
+        {
+            b.MalformedText(ex.Message, ex.Line, ex.ByteInLine);
+            return;
         }
 
         b.Header = run.ToHeader();
+    }
+
+    /// <summary>The next line (without its break) as a range of the window; false at the end.</summary>
+    private static bool NextLine(ByteWindow w, out int start, out int length)
+    {
+        while (true)
+        {
+            var rest = w.Rest;
+            var at = rest.IndexOfAny((byte)'\n', (byte)'\r');
+            if (at >= 0 && !(rest[at] == (byte)'\r' && at + 1 == rest.Length && !w.Eof))
+            {
+                start = w.Start;
+                length = at;
+                var next = at + 1;
+                if (rest[at] == (byte)'\r' && next < rest.Length && rest[next] == (byte)'\n')
+                {
+                    next++;
+                }
+
+                w.Start += next;
+                return true;
+            }
+
+            if (at < 0 && w.Eof)
+            {
+                start = w.Start;
+                length = rest.Length;
+                w.Start += rest.Length;
+                return length > 0;
+            }
+
+            w.Refill();
+        }
+    }
+
+    /// <summary>As string.IsNullOrWhiteSpace on the decoded line.</summary>
+    internal static bool IsBlank(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var x in utf8)
+        {
+            if (x >= 0x80)
+            {
+                return string.IsNullOrWhiteSpace(Encoding.UTF8.GetString(utf8));
+            }
+
+            if (!char.IsWhiteSpace((char)x))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>One non-blank line; false when reading must stop (already reported).</summary>
+    private static bool ReadLine(ReadOnlySpan<byte> line, ReadOnlyMemory<byte> memory, long lineNo, RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run, FastLine fast)
+    {
+        var r = new Utf8JsonReader(line, isFinalBlock: true, state: default);
+        r.Read();
+        var index = b.Count;
+        if (r.TokenType != JsonTokenType.StartObject)
+        {
+            // The whole line must still be one JSON value (a document would have refused it as malformed).
+            r.Skip();
+            r.Read();
+            b.Problem(index, null, string.Create(CultureInfo.InvariantCulture, $"line {lineNo} is not a JSON object; each line is one item"));
+            b.AddPlaceholder();
+            return true;
+        }
+
+        if (fast.TryRead(ref r, line))
+        {
+            return true;
+        }
+
+        // Keys outside the schema: the document path (metadata merged from them).
+        using var doc = JsonDocument.Parse(memory);
+        ReadItem(doc.RootElement, index, b, o, run);
+        return true;
+    }
+
+    /// <summary>
+    /// A line whose keys are all known, read without allocating: everything found is held until the
+    /// line has parsed to its end, then handed to the builder in the order the document path would.
+    /// </summary>
+    private sealed class FastLine : IDisposable
+    {
+        private readonly RunFrameBuilder _b;
+        private readonly RunFrameReadOptions _o;
+        private readonly RunFieldAccumulator _run;
+        private readonly byte[] _item;
+        private readonly byte[] _score;
+        private readonly byte[] _cluster;
+        private readonly byte[] _epoch;
+        private readonly byte[][] _runNames;
+        private readonly string[] _runNameStrings;
+        private readonly byte[]?[] _lastRunValue;
+        private readonly int[] _lastRunLength;
+        private readonly List<(int Kind, string? Field, string? Text)> _pending = new();
+        private readonly ArrayBufferWriter<byte> _metadataBuffer = new(256);
+        private readonly Utf8JsonWriter _metadataWriter;
+
+        public FastLine(RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run)
+        {
+            _b = b;
+            _o = o;
+            _run = run;
+            _item = Encoding.UTF8.GetBytes(o.ItemColumn);
+            _score = Encoding.UTF8.GetBytes(o.ScoreColumn);
+            _cluster = Encoding.UTF8.GetBytes(o.ClusterColumn);
+            _epoch = Encoding.UTF8.GetBytes(o.EpochColumn);
+            _runNameStrings = [RunFrameColumns.ProjectId, RunFrameColumns.RunId, RunFrameColumns.ModelId, RunFrameColumns.TaskId, RunFrameColumns.MetricName, RunFrameColumns.ConfigHash, RunFrameColumns.Ts, "timestamp"];
+            _runNames = Array.ConvertAll(_runNameStrings, Encoding.UTF8.GetBytes);
+            _lastRunValue = new byte[_runNames.Length][];
+            _lastRunLength = new int[_runNames.Length];
+            _metadataWriter = new Utf8JsonWriter(_metadataBuffer, JsonValues.WriterOptions());
+        }
+
+        public void Dispose() => _metadataWriter.Dispose();
+
+        private const int KindProblem = 0;
+        private const int KindScoreProblem = 1;
+        private const int KindObserve = 2;
+
+        /// <summary>False, having changed nothing, when the line needs the document path.</summary>
+        public bool TryRead(ref Utf8JsonReader r, ReadOnlySpan<byte> line)
+        {
+            _pending.Clear();
+            var idSeen = false;
+            var idKind = 0; // 0 none (null), 1 slice of the line, 2 unescaped copy
+            var idStart = 0;
+            var idLength = 0;
+            byte[]? idCopy = null;
+            var scoreSeen = false;
+            var scoreOk = false;
+            var score = double.NaN;
+            var clusterKind = 0;
+            var clusterStart = 0;
+            var clusterLength = 0;
+            byte[]? clusterCopy = null;
+            var epoch = 0;
+            var metadata = false;
+
+            while (true)
+            {
+                r.Read();
+                if (r.TokenType == JsonTokenType.EndObject)
+                {
+                    break;
+                }
+
+                if (r.ValueTextEquals(_item))
+                {
+                    r.Read();
+                    idSeen = true;
+                    idKind = 0;
+                    if (r.TokenType == JsonTokenType.String && r.ValueIsEscaped)
+                    {
+                        idCopy = RunFrameJsonReader.Unescaped(ref r);
+                        idKind = 2;
+                    }
+                    else if (r.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                    {
+                        idStart = (int)r.TokenStartIndex + (r.TokenType == JsonTokenType.String ? 1 : 0);
+                        idLength = r.ValueSpan.Length;
+                        idKind = 1;
+                    }
+                    else
+                    {
+                        r.Skip();
+                        _pending.Add((KindProblem, _o.ItemColumn, "item_id must be a string"));
+                    }
+                }
+                else if (r.ValueTextEquals(_score))
+                {
+                    r.Read();
+                    scoreSeen = true;
+                    if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out var s) && double.IsFinite(s))
+                    {
+                        score = s;
+                        scoreOk = true;
+                    }
+                    else
+                    {
+                        var number = r.TokenType == JsonTokenType.Number;
+                        _pending.Add((KindScoreProblem, null, (number ? "score must be a finite number, not " : "score must be a number, not ") + RawText(ref r, line)));
+                    }
+                }
+                else if (r.ValueTextEquals(_cluster))
+                {
+                    r.Read();
+                    clusterKind = 0;
+                    if (r.TokenType == JsonTokenType.String && r.ValueIsEscaped)
+                    {
+                        clusterCopy = RunFrameJsonReader.Unescaped(ref r);
+                        clusterKind = 2;
+                    }
+                    else if (r.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                    {
+                        clusterStart = (int)r.TokenStartIndex + (r.TokenType == JsonTokenType.String ? 1 : 0);
+                        clusterLength = r.ValueSpan.Length;
+                        clusterKind = 1;
+                    }
+                    else
+                    {
+                        r.Skip();
+                    }
+                }
+                else if (r.ValueTextEquals(_epoch))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var e))
+                    {
+                        epoch = e;
+                    }
+                    else if (r.TokenType != JsonTokenType.Null)
+                    {
+                        _pending.Add((KindProblem, _o.EpochColumn, "epoch must be an integer >= 0, not " + RawText(ref r, line)));
+                    }
+                }
+                else if (r.ValueTextEquals("metadata"u8) || r.ValueTextEquals("metadata_json"u8))
+                {
+                    r.Read();
+                    if (r.TokenType == JsonTokenType.StartObject)
+                    {
+                        var peek = r;
+                        peek.Read();
+                        if (peek.TokenType == JsonTokenType.EndObject)
+                        {
+                            r = peek;
+                            metadata = false;
+                        }
+                        else
+                        {
+                            // The same writer and options as JsonValues.Minify, so the same text.
+                            _metadataBuffer.ResetWrittenCount();
+                            _metadataWriter.Reset(_metadataBuffer);
+                            RunFrameJsonReader.CopyMinified(ref r, _metadataWriter);
+                            _metadataWriter.Flush();
+                            metadata = true;
+                        }
+                    }
+                    else if (r.TokenType == JsonTokenType.String)
+                    {
+                        return false; // metadata as JSON text: normalised on the document path
+                    }
+                    else if (r.TokenType != JsonTokenType.Null)
+                    {
+                        r.Skip();
+                        _pending.Add((KindProblem, "metadata", "metadata must be an object"));
+                    }
+                }
+                else if (RunField(ref r) is var f && f >= 0)
+                {
+                    r.Read();
+                    ObserveRunField(ref r, line, f);
+                }
+                else
+                {
+                    return false; // a key outside the schema becomes metadata: the document path
+                }
+            }
+
+            // Only white space may follow the object (as a document requires).
+            r.Read();
+
+            var b = _b;
+            var index = b.Count;
+            foreach (var (kind, field, text) in _pending)
+            {
+                switch (kind)
+                {
+                    case KindProblem:
+                        b.Problem(index, field, text!);
+                        break;
+                    case KindScoreProblem:
+                        b.ScoreProblem(index, text!);
+                        break;
+                    default:
+                        _run.Observe(field!, text, index);
+                        break;
+                }
+            }
+
+            if (!idSeen)
+            {
+                b.Problem(index, _o.ItemColumn, $"required field '{_o.ItemColumn}' is missing");
+            }
+
+            if (!scoreSeen)
+            {
+                b.ScoreProblem(index, $"required field '{_o.ScoreColumn}' is missing");
+            }
+
+            var cluster = clusterKind switch
+            {
+                1 => b.ClusterCode(line.Slice(clusterStart, clusterLength)),
+                2 => b.ClusterCode(clusterCopy),
+                _ => -1,
+            };
+            var meta = metadata ? _metadataBuffer.WrittenSpan : default;
+            var value = scoreOk ? score : double.NaN;
+            switch (idKind)
+            {
+                case 1:
+                    b.AddUtf8(line.Slice(idStart, idLength), value, cluster, epoch, meta);
+                    break;
+                case 2:
+                    b.AddUtf8(idCopy, value, cluster, epoch, meta);
+                    break;
+                default:
+                    b.AddWithoutId(value, cluster, epoch, meta);
+                    break;
+            }
+
+            return true;
+        }
+
+        private int RunField(ref Utf8JsonReader r)
+        {
+            for (var i = 0; i < _runNames.Length; i++)
+            {
+                if (r.ValueTextEquals(_runNames[i]))
+                {
+                    return i;
+                }
+            }
+
+            return -1;
+        }
+
+        /// <summary>
+        /// A run field's value is held for <see cref="RunFieldAccumulator.Observe"/> only when it differs
+        /// from the value last observed for that field (observing an equal value again changes nothing),
+        /// so the usual file, whose every line repeats the same run fields, makes no string per line.
+        /// </summary>
+        private void ObserveRunField(ref Utf8JsonReader r, ReadOnlySpan<byte> line, int f)
+        {
+            var start = (int)r.TokenStartIndex;
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                r.Skip();
+            }
+
+            var raw = line[start..(int)r.BytesConsumed];
+
+            // "timestamp" is observed as "ts": one slot for both.
+            var slot = f == _runNames.Length - 1 ? f - 1 : f;
+            if (_lastRunValue[slot] is { } last && raw.SequenceEqual(last.AsSpan(0, _lastRunLength[slot])))
+            {
+                return;
+            }
+
+            if (_lastRunValue[slot] is null || _lastRunValue[slot]!.Length < raw.Length)
+            {
+                _lastRunValue[slot] = new byte[Math.Max(raw.Length, 64)];
+            }
+
+            raw.CopyTo(_lastRunValue[slot]);
+            _lastRunLength[slot] = raw.Length;
+            var text = r.TokenType switch
+            {
+                JsonTokenType.String => r.GetString(),
+                JsonTokenType.Null => null,
+                _ => Encoding.UTF8.GetString(raw),
+            };
+            _pending.Add((KindObserve, _runNameStrings[f], text));
+        }
+
+        /// <summary>The value's text as written (JsonElement.GetRawText), for messages.</summary>
+        private static string RawText(ref Utf8JsonReader r, ReadOnlySpan<byte> line)
+        {
+            var start = (int)r.TokenStartIndex;
+            if (r.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                r.Skip();
+            }
+
+            return Encoding.UTF8.GetString(line[start..(int)r.BytesConsumed]);
+        }
     }
 
     private static void ReadItem(JsonElement obj, int index, RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run)
@@ -253,6 +640,55 @@ internal static class MetadataText
         {
             b.Problem(index, RunFrameColumns.MetadataJson, "metadata_json is not valid JSON: " + ex.Message.Split(" LineNumber:")[0].Trim());
             return null;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="Normalize"/> over UTF-8 without a document or a string: the minified object is written to
+    /// <paramref name="buffer"/> (true), or nothing is (false: blank, empty, or a problem reported).
+    /// </summary>
+    public static bool NormalizeUtf8(ReadOnlySpan<byte> json, RunFrameBuilder b, int index, ArrayBufferWriter<byte> buffer, Utf8JsonWriter writer)
+    {
+        if (RunFrameJsonlReader.IsBlank(json))
+        {
+            return false;
+        }
+
+        try
+        {
+            var r = new Utf8JsonReader(json, isFinalBlock: true, state: default);
+            r.Read();
+            if (r.TokenType != JsonTokenType.StartObject)
+            {
+                // A document would first have read the whole value (and refused what follows it).
+                r.Skip();
+                r.Read();
+                b.Problem(index, RunFrameColumns.MetadataJson, "metadata_json must hold a JSON object");
+                return false;
+            }
+
+            var peek = r;
+            peek.Read();
+            var empty = peek.TokenType == JsonTokenType.EndObject;
+            if (empty)
+            {
+                r = peek;
+            }
+            else
+            {
+                buffer.ResetWrittenCount();
+                writer.Reset(buffer);
+                RunFrameJsonReader.CopyMinified(ref r, writer);
+                writer.Flush();
+            }
+
+            r.Read(); // only white space may follow
+            return !empty;
+        }
+        catch (JsonException ex)
+        {
+            b.Problem(index, RunFrameColumns.MetadataJson, "metadata_json is not valid JSON: " + ex.Message.Split(" LineNumber:")[0].Trim());
+            return false;
         }
     }
 

@@ -1,8 +1,11 @@
 using System;
+using System.Buffers;
 using System.Collections.Generic;
 using System.Globalization;
 using System.IO;
 using System.Linq;
+using System.Text;
+using System.Text.Json;
 using System.Threading;
 using EvalSig.Bridge;
 
@@ -16,7 +19,10 @@ namespace EvalSig.Core.RunFrames;
 /// </summary>
 internal static class RunFrameParquet
 {
-    private const int RowGroupSize = 1 << 20;
+    // Issue 16: a reader holds a row group's columns at once, so the group's size bounds its memory. 128K rows
+    // (DuckDB writes 122,880) keep that to a few MB per column while statistics and compression work on large
+    // enough chunks; 1M-row groups made a 1M-item read hold whole-file columns of Parquet.Net's values.
+    internal const int RowGroupSize = 1 << 17;
 
     public static readonly IReadOnlyList<ParquetColumn> Schema =
     [
@@ -131,25 +137,41 @@ internal static class RunFrameParquet
                 b.Reserve((int)Math.Min((long)n * reader.RowGroupCount, 1 << 26), 0);
             }
 
-            var ids = rg.ReadStrings(item.Name, cancel);
+            // Issue 16: text columns come as UTF-16 slices (no string per row) and are read in the order they
+            // always were (so a file with several bad columns names the same one first); cluster labels become
+            // codes at once, ids are transcoded into the builder row by row, and a run-level column makes a
+            // string only where its value changes.
+            var scratch = Array.Empty<byte>();
+            using var ids = rg.ReadText(item.Name, cancel);
             var scores = ReadDoubles(rg, score, b, checked((int)total), cancel);
-            var clusters = F(RunFrameColumns.ClusterId) is { } cf ? rg.ReadStrings(cf.Name, cancel) : new string?[n];
-            var epochs = F(RunFrameColumns.Epoch) is { } ef ? ReadInts(rg, ef, cancel) : new int[n];
-            var meta = F(RunFrameColumns.MetadataJson) is { } mf ? rg.ReadStrings(mf.Name, cancel) : new string?[n];
+            int[]? clusters = null;
+            if (F(RunFrameColumns.ClusterId) is { } cf)
+            {
+                using var text = rg.ReadText(cf.Name, cancel);
+                clusters = new int[n];
+                for (var i = 0; i < n; i++)
+                {
+                    clusters[i] = text.IsNull(i) ? -1 : b.ClusterCode(Utf8(text[i], ref scratch));
+                }
+            }
+
+            var epochs = F(RunFrameColumns.Epoch) is { } ef ? ReadInts(rg, ef, cancel) : null;
+            using var meta = F(RunFrameColumns.MetadataJson) is { } mf ? rg.ReadText(mf.Name, cancel) : null;
 
             foreach (var name in new[] { RunFrameColumns.ProjectId, RunFrameColumns.RunId, RunFrameColumns.ModelId, RunFrameColumns.TaskId, RunFrameColumns.MetricName, RunFrameColumns.ConfigHash })
             {
                 if (F(name) is { } rf && n > 0)
                 {
                     // Run-level columns hold one value repeated on every row: when the column
-                    // chunk's statistics say so, take it from there rather than decode n strings.
+                    // chunk's statistics say so, take it from there rather than decode n values.
                     if (rg.TryGetConstantString(rf.Name, out var constant))
                     {
                         run.Observe(name, constant, (int)total);
                         continue;
                     }
 
-                    ObserveDistinct(run, name, rg.ReadStrings(rf.Name, cancel), (int)total);
+                    using var text = rg.ReadText(rf.Name, cancel);
+                    ObserveDistinct(run, name, text, (int)total);
                 }
             }
 
@@ -176,10 +198,22 @@ internal static class RunFrameParquet
                 }
             }
 
+            var metadataBuffer = new ArrayBufferWriter<byte>(256);
+            using var metadataWriter = new Utf8JsonWriter(metadataBuffer, Json.JsonValues.WriterOptions());
+            var metaScratch = Array.Empty<byte>();
             for (var i = 0; i < n; i++)
             {
-                var m = meta[i];
-                var metadata = string.IsNullOrEmpty(m) ? null : MetadataText.Normalize(m, b, b.Count);
+                if ((i & 0xFFFF) == 0)
+                {
+                    cancel.ThrowIfCancellationRequested();
+                }
+
+                ReadOnlySpan<byte> metadata = default;
+                if (meta is not null && !meta.IsNull(i) && !meta[i].IsEmpty && MetadataText.NormalizeUtf8(Utf8(meta[i], ref metaScratch), b, b.Count, metadataBuffer, metadataWriter))
+                {
+                    metadata = metadataBuffer.WrittenSpan;
+                }
+
                 if (extras.Count > 0)
                 {
                     var d = new Json.OrderedStringDictionary();
@@ -188,14 +222,36 @@ internal static class RunFrameParquet
                         d[name] = values[i];
                     }
 
-                    metadata = MetadataText.Merge(metadata, d);
+                    var merged = MetadataText.Merge(metadata.IsEmpty ? null : Encoding.UTF8.GetString(metadata), d);
+                    metadata = merged is null ? default : Encoding.UTF8.GetBytes(merged);
                 }
 
-                b.Add(ids[i], scores[i], clusters[i], epochs[i], metadata);
+                var cluster = clusters is null ? -1 : clusters[i];
+                var epoch = epochs is null ? 0 : epochs[i];
+                if (ids.IsNull(i))
+                {
+                    b.AddWithoutId(scores[i], cluster, epoch, metadata);
+                }
+                else
+                {
+                    b.AddUtf8(Utf8(ids[i], ref scratch), scores[i], cluster, epoch, metadata);
+                }
             }
 
             total += n;
         }
+    }
+
+    /// <summary>UTF-16 text as UTF-8 in a reused buffer (valid until the next call with it).</summary>
+    private static ReadOnlySpan<byte> Utf8(ReadOnlySpan<char> text, ref byte[] scratch)
+    {
+        var max = Encoding.UTF8.GetMaxByteCount(text.Length);
+        if (scratch.Length < max)
+        {
+            scratch = new byte[Math.Max(max, 256)];
+        }
+
+        return scratch.AsSpan(0, Encoding.UTF8.GetBytes(text, scratch));
     }
 
     /// <summary>A column outside the schema as plain values, when its type is a string, number or boolean.</summary>
@@ -214,15 +270,17 @@ internal static class RunFrameParquet
         where T : struct
         => Array.ConvertAll(values, x => (object?)x);
 
-    private static void ObserveDistinct(RunFieldAccumulator run, string name, string?[] values, int firstIndex)
+    private static void ObserveDistinct(RunFieldAccumulator run, string name, ParquetTextColumn values, int firstIndex)
     {
-        var last = values[0];
+        // A string only where the value changes: observing the value just observed again changes nothing.
+        var last = values.IsNull(0) ? null : values[0].ToString();
         run.Observe(name, last, firstIndex);
-        for (var i = 1; i < values.Length; i++)
+        for (var i = 1; i < values.Count; i++)
         {
-            if (!string.Equals(values[i], last, StringComparison.Ordinal))
+            var isNull = values.IsNull(i);
+            if (isNull ? last is not null : last is null || !values[i].SequenceEqual(last))
             {
-                last = values[i];
+                last = isNull ? null : values[i].ToString();
                 run.Observe(name, last, firstIndex + i);
             }
         }
