@@ -133,7 +133,13 @@ internal static class Commands
             RunFrameArgs.OneStdin(b, c);
 
             // The two inputs are read at once (issue 16: wall time is reading); a baseline error is
-            // reported first, as when they were read one after the other.
+            // reported first, as when they were read one after the other. Small files are read in turn:
+            // starting the thread pool would cost more than it saves.
+            if (Small(b) && Small(c))
+            {
+                return (RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o));
+            }
+
             var candidate = System.Threading.Tasks.Task.Run(() => RunFrameArgs.Read(c, o));
             RunFrame baseline;
             try
@@ -155,6 +161,18 @@ internal static class Commands
             }
 
             return (baseline, candidate.GetAwaiter().GetResult());
+        }
+
+        private static bool Small(string input)
+        {
+            try
+            {
+                return input != "-" && new FileInfo(input) is { Exists: true } f && f.Length < (4 << 20);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                return false;
+            }
         }
     }
 

@@ -57,15 +57,15 @@ public sealed class RunFrame
     public int Count => _c.Scores.Length;
 
     /// <summary>The item ids, decoded from the frame's compact column as they are read.</summary>
-    public IReadOnlyList<string> ItemIds => new ColumnView<string>(Count, ItemId);
+    public IReadOnlyList<string> ItemIds => new ReadOnlyCollection<string>(new ColumnView<string>(Count, ItemId));
 
     public IReadOnlyList<double> Scores => Array.AsReadOnly(_c.Scores);
 
-    public IReadOnlyList<string?> ClusterIds => new ColumnView<string?>(Count, ClusterId);
+    public IReadOnlyList<string?> ClusterIds => new ReadOnlyCollection<string?>(new ColumnView<string?>(Count, ClusterId));
 
-    public IReadOnlyList<int> ItemEpochs => new ColumnView<int>(Count, Epoch);
+    public IReadOnlyList<int> ItemEpochs => new ReadOnlyCollection<int>(new ColumnView<int>(Count, Epoch));
 
-    public IReadOnlyList<string?> MetadataJson => new ColumnView<string?>(Count, Metadata);
+    public IReadOnlyList<string?> MetadataJson => new ReadOnlyCollection<string?>(new ColumnView<string?>(Count, Metadata));
 
     /// <summary>Distinct non-null cluster ids.</summary>
     public int ClusterCount
@@ -199,8 +199,12 @@ internal sealed record RunFrameHeader(string? RunId, string? ModelId, string? Ta
 /// </summary>
 internal sealed record RunFrameColumnsData(Utf8Column Ids, double[] Scores, int[]? ClusterCodes, Utf8Column ClusterLabels, int[]? Epochs, SparseTextColumn? Metadata);
 
-/// <summary>A read-only list whose elements are computed from an index when read.</summary>
-internal sealed class ColumnView<T> : IReadOnlyList<T>
+/// <summary>
+/// A read-only list whose elements are computed from an index when read. Exposed wrapped in a
+/// <see cref="ReadOnlyCollection{T}"/>, the type these properties always had, so PowerShell and Pester
+/// treat it as the list it is (element-wise comparison, formatting, -contains).
+/// </summary>
+internal sealed class ColumnView<T> : IList<T>
 {
     private readonly int _count;
     private readonly Func<int, T> _get;
@@ -213,7 +217,38 @@ internal sealed class ColumnView<T> : IReadOnlyList<T>
 
     public int Count => _count;
 
-    public T this[int index] => (uint)index < (uint)_count ? _get(index) : throw new ArgumentOutOfRangeException(nameof(index));
+    public bool IsReadOnly => true;
+
+    public T this[int index]
+    {
+        get => (uint)index < (uint)_count ? _get(index) : throw new ArgumentOutOfRangeException(nameof(index));
+        set => throw new NotSupportedException("A RunFrame is immutable.");
+    }
+
+    public int IndexOf(T item)
+    {
+        var cmp = EqualityComparer<T>.Default;
+        for (var i = 0; i < _count; i++)
+        {
+            if (cmp.Equals(_get(i), item))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    public bool Contains(T item) => IndexOf(item) >= 0;
+
+    public void CopyTo(T[] array, int arrayIndex)
+    {
+        ArgumentNullException.ThrowIfNull(array);
+        for (var i = 0; i < _count; i++)
+        {
+            array[arrayIndex + i] = _get(i);
+        }
+    }
 
     public IEnumerator<T> GetEnumerator()
     {
@@ -224,4 +259,14 @@ internal sealed class ColumnView<T> : IReadOnlyList<T>
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+    public void Add(T item) => throw new NotSupportedException("A RunFrame is immutable.");
+
+    public void Clear() => throw new NotSupportedException("A RunFrame is immutable.");
+
+    public void Insert(int index, T item) => throw new NotSupportedException("A RunFrame is immutable.");
+
+    public bool Remove(T item) => throw new NotSupportedException("A RunFrame is immutable.");
+
+    public void RemoveAt(int index) => throw new NotSupportedException("A RunFrame is immutable.");
 }

@@ -227,8 +227,9 @@ internal sealed class RunFrameBuilder
             ValidateFrame(problems);
         }
 
-        // Run-level problems first, then by item, each item's in the order found.
-        return problems.Select((p, i) => (p, i)).OrderBy(x => x.p.ItemIndex ?? -1).ThenBy(x => x.i).Select(x => x.p).ToList();
+        // Run-level problems first, then by item, each item's in the order found (a valid run has none,
+        // and skips the sort's generic code at start-up).
+        return problems.Count == 0 ? problems : problems.Select((p, i) => (p, i)).OrderBy(x => x.p.ItemIndex ?? -1).ThenBy(x => x.i).Select(x => x.p).ToList();
     }
 
     private void ValidateFrame(List<RunFrameProblem> problems)

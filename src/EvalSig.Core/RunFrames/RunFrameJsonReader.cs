@@ -48,8 +48,7 @@ internal static class RunFrameJsonReader
         var header = new HeaderFields();
         var itemsSeen = false;
         var pending = new List<(string? Field, string Message)>();
-        var metadataBuffer = new ArrayBufferWriter<byte>(256);
-        using var metadataWriter = new Utf8JsonWriter(metadataBuffer, JsonValues.WriterOptions());
+        using var metadata = new MetadataMinifier();
 
         // Skip a UTF-8 byte order mark if present.
         len = Fill(stream, buffer, 0, ref eof);
@@ -152,7 +151,7 @@ internal static class RunFrameJsonReader
                             }
 
                             pending.Clear();
-                            if (!TryReadItem(ref probe, b, pending, metadataBuffer, metadataWriter))
+                            if (!TryReadItem(ref probe, b, pending, metadata))
                             {
                                 needMore = true;
                                 break;
@@ -319,7 +318,7 @@ internal static class RunFrameJsonReader
     /// Reads one item object. Returns false, having changed nothing, when the buffer ends inside
     /// the item; the caller then refills and calls again from the item's start.
     /// </summary>
-    private static bool TryReadItem(ref Utf8JsonReader r, RunFrameBuilder b, List<(string? Field, string Message)> problems, ArrayBufferWriter<byte> metadataBuffer, Utf8JsonWriter metadataWriter)
+    private static bool TryReadItem(ref Utf8JsonReader r, RunFrameBuilder b, List<(string? Field, string Message)> problems, MetadataMinifier metadataText)
     {
         // Issue 16: the id stays UTF-8 bytes (a slice of the read buffer, valid until this item is added)
         // and the cluster a code; no string per item.
@@ -489,10 +488,7 @@ internal static class RunFrameJsonReader
                     {
                         // Minified straight from the tokens into a reused buffer (the same writer and options
                         // as JsonValues.Minify, so the same text), kept as UTF-8: no document, no string.
-                        metadataBuffer.ResetWrittenCount();
-                        metadataWriter.Reset(metadataBuffer);
-                        CopyMinified(ref r, metadataWriter);
-                        metadataWriter.Flush();
+                        metadataText.Minify(ref r);
                         metadata = true;
                     }
                 }
@@ -541,11 +537,11 @@ internal static class RunFrameJsonReader
 
         if (hasId)
         {
-            b.AddUtf8(itemId, scoreProblem ? double.NaN : score, cluster, epoch, metadata ? metadataBuffer.WrittenSpan : default);
+            b.AddUtf8(itemId, scoreProblem ? double.NaN : score, cluster, epoch, metadata ? metadataText.Written : default);
         }
         else
         {
-            b.Add(null, scoreProblem ? double.NaN : score, null, epoch, metadata ? Encoding.UTF8.GetString(metadataBuffer.WrittenSpan) : null);
+            b.Add(null, scoreProblem ? double.NaN : score, null, epoch, metadata ? Encoding.UTF8.GetString(metadataText.Written) : null);
         }
 
         return true;
@@ -661,4 +657,35 @@ internal static class RunFrameJsonReader
 
         private string? Get(string name) => _values.TryGetValue(name, out var v) ? v : null;
     }
+}
+
+/// <summary>
+/// Minifies a metadata object from the reader's tokens into a reused buffer (the same writer and options as
+/// <see cref="JsonValues.Minify(JsonElement)"/>, so the same text). The writer, and the encoder behind it, is
+/// made on first use: a run without metadata never pays for it (start-up, issue 16).
+/// </summary>
+internal sealed class MetadataMinifier : IDisposable
+{
+    private readonly ArrayBufferWriter<byte> _buffer = new(256);
+    private Utf8JsonWriter? _writer;
+
+    public ReadOnlySpan<byte> Written => _buffer.WrittenSpan;
+
+    public void Minify(ref Utf8JsonReader r)
+    {
+        _buffer.ResetWrittenCount();
+        if (_writer is null)
+        {
+            _writer = new Utf8JsonWriter(_buffer, JsonValues.WriterOptions());
+        }
+        else
+        {
+            _writer.Reset(_buffer);
+        }
+
+        RunFrameJsonReader.CopyMinified(ref r, _writer);
+        _writer.Flush();
+    }
+
+    public void Dispose() => _writer?.Dispose();
 }

@@ -167,8 +167,7 @@ internal static class RunFrameJsonlReader
         private readonly byte[]?[] _lastRunValue;
         private readonly int[] _lastRunLength;
         private readonly List<(int Kind, string? Field, string? Text)> _pending = new();
-        private readonly ArrayBufferWriter<byte> _metadataBuffer = new(256);
-        private readonly Utf8JsonWriter _metadataWriter;
+        private readonly MetadataMinifier _metadataText = new();
 
         public FastLine(RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run)
         {
@@ -183,10 +182,9 @@ internal static class RunFrameJsonlReader
             _runNames = Array.ConvertAll(_runNameStrings, Encoding.UTF8.GetBytes);
             _lastRunValue = new byte[_runNames.Length][];
             _lastRunLength = new int[_runNames.Length];
-            _metadataWriter = new Utf8JsonWriter(_metadataBuffer, JsonValues.WriterOptions());
         }
 
-        public void Dispose() => _metadataWriter.Dispose();
+        public void Dispose() => _metadataText.Dispose();
 
         private const int KindProblem = 0;
         private const int KindScoreProblem = 1;
@@ -302,11 +300,7 @@ internal static class RunFrameJsonlReader
                         }
                         else
                         {
-                            // The same writer and options as JsonValues.Minify, so the same text.
-                            _metadataBuffer.ResetWrittenCount();
-                            _metadataWriter.Reset(_metadataBuffer);
-                            RunFrameJsonReader.CopyMinified(ref r, _metadataWriter);
-                            _metadataWriter.Flush();
+                            _metadataText.Minify(ref r);
                             metadata = true;
                         }
                     }
@@ -368,7 +362,7 @@ internal static class RunFrameJsonlReader
                 2 => b.ClusterCode(clusterCopy),
                 _ => -1,
             };
-            var meta = metadata ? _metadataBuffer.WrittenSpan : default;
+            var meta = metadata ? _metadataText.Written : default;
             var value = scoreOk ? score : double.NaN;
             switch (idKind)
             {
