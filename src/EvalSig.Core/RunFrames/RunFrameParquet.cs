@@ -113,7 +113,7 @@ internal static class RunFrameParquet
             cancel.ThrowIfCancellationRequested();
             try
             {
-                ReadRowGroup(reader, g, b, fields, item, score, run, ref total, cancel);
+                ReadRowGroup(reader, g, b, fields, item, score, run, ref total, stream.CanSeek ? stream.Length : 0, cancel);
             }
             catch (InvalidDataException ex)
             {
@@ -125,7 +125,7 @@ internal static class RunFrameParquet
         b.Header = run.ToHeader();
     }
 
-    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, ref long total, CancellationToken cancel)
+    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, ref long total, long fileLength, CancellationToken cancel)
     {
         ParquetColumn? F(string name) => fields.TryGetValue(name, out var f) ? f : null;
         {
@@ -133,8 +133,11 @@ internal static class RunFrameParquet
             var n = rg.RowCount;
             if (g == 0)
             {
-                // Row groups are usually of one size: room for all of them at once (capped: a footer can claim anything).
-                b.Reserve((int)Math.Min((long)n * reader.RowGroupCount, 1 << 26), 0);
+                // Row groups are usually of one size: room for all of them at once. Only a hint, so it is capped
+                // by what the file could hold (a footer can claim any count; a damaged 1 KB file must not make
+                // us reserve a gigabyte): at most eight rows per byte of file, and 64M rows.
+                var claimed = (long)n * reader.RowGroupCount;
+                b.Reserve((int)Math.Min(Math.Min(claimed, Math.Max(1024, fileLength * 8)), 1 << 26), 0);
             }
 
             // Issue 16: text columns come as UTF-16 slices (no string per row) and are read in the order they
