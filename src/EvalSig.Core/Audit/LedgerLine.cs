@@ -478,16 +478,7 @@ internal static class LedgerFile
             Buffer.BlockCopy(carry, 0, buffer, 0, carry.Length);
             var filled = carry.Length;
             var bufferStart = position - carry.Length;
-            while (filled < size)
-            {
-                var n = fs.Read(buffer, filled, size - filled);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                filled += n;
-            }
+            filled += fs.ReadAtLeast(buffer.AsSpan(filled, size - filled), size - filled, throwOnEndOfStream: false);
 
             position = bufferStart + filled;
             var pos = 0;
@@ -541,16 +532,7 @@ internal static class LedgerFile
             var size = (int)Math.Min(buffer.Length, carry + (limit - position));
             var filled = carry;
             var bufferStart = position - carry;
-            while (filled < size)
-            {
-                var n = fs.Read(buffer, filled, size - filled);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                filled += n;
-            }
+            filled += fs.ReadAtLeast(buffer.AsSpan(filled, size - filled), size - filled, throwOnEndOfStream: false);
 
             position = bufferStart + filled;
             lines.Clear();
