@@ -42,7 +42,13 @@ public sealed class ParquetTableReader : IDisposable
 
     /// <exception cref="InvalidDataException">The stream is not a readable Parquet file.</exception>
     public static ParquetTableReader Open(Stream stream, CancellationToken cancel)
-        => Guard(() => new ParquetTableReader(ParquetReader.CreateAsync(stream, null, leaveStreamOpen: true, cancel).GetAwaiter().GetResult()));
+    {
+        ParquetFooterProbe.Check(stream);
+        return Guard(() => new ParquetTableReader(ParquetReader.CreateAsync(stream, null, leaveStreamOpen: true, cancel).GetAwaiter().GetResult()));
+    }
+
+    /// <summary>True when every <see cref="Open"/> first parses the footer on a stream with an honest end (see ParquetFooterProbe).</summary>
+    public static bool FooterProbeActive => ParquetFooterProbe.Available;
 
     public ParquetRowGroup OpenRowGroup(int index)
         => Guard(() => new ParquetRowGroup(_reader.OpenRowGroupReader(index), _fields));
