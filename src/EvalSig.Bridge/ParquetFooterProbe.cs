@@ -13,7 +13,8 @@ namespace EvalSig.Bridge;
 /// the Thrift bytes (EvalSig.Core's ParquetFooter) cannot rule this out, because the generated reader
 /// interprets known field ids by their schema type and so can walk a damaged footer differently. Running
 /// that very reader once on a stream with an honest end does: it either parses (and then parses the same
-/// way again inside Parquet.Net) or fails here, quickly.
+/// way again inside Parquet.Net) or fails here, quickly. Page headers are parsed the same way from the file
+/// itself, so Parquet.Net is given the file through <see cref="EndedFile"/>.
 /// </summary>
 internal static class ParquetFooterProbe
 {
@@ -87,5 +88,53 @@ internal static class ParquetFooterProbe
             var to = base.Seek(offset, loc);
             return to <= Length ? to : throw new EndOfStreamException("the footer ends in the middle of a value");
         }
+    }
+
+    /// <summary>
+    /// The file as Parquet.Net reads it: a pass-through whose single-byte reads end in an exception at the
+    /// end of the file, because Parquet.Net parses page headers byte by byte from this stream and, given -1,
+    /// reads 0xFF for ever (a damaged column offset or page length sends it to the end of the file).
+    /// </summary>
+    internal sealed class EndedFile(Stream inner) : Stream
+    {
+        public override bool CanRead => inner.CanRead;
+
+        public override bool CanSeek => inner.CanSeek;
+
+        public override bool CanWrite => false;
+
+        public override long Length => inner.Length;
+
+        public override long Position
+        {
+            get => inner.Position;
+            set => inner.Position = value;
+        }
+
+        public override int ReadByte()
+        {
+            var b = inner.ReadByte();
+            return b >= 0 ? b : throw new EndOfStreamException("a page header runs past the end of the file");
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+
+        public override int Read(Span<byte> buffer) => inner.Read(buffer);
+
+        public override System.Threading.Tasks.Task<int> ReadAsync(byte[] buffer, int offset, int count, System.Threading.CancellationToken cancellationToken)
+            => inner.ReadAsync(buffer, offset, count, cancellationToken);
+
+        public override System.Threading.Tasks.ValueTask<int> ReadAsync(Memory<byte> buffer, System.Threading.CancellationToken cancellationToken = default)
+            => inner.ReadAsync(buffer, cancellationToken);
+
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+
+        public override void Flush()
+        {
+        }
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

@@ -44,7 +44,7 @@ public sealed class ParquetTableReader : IDisposable
     public static ParquetTableReader Open(Stream stream, CancellationToken cancel)
     {
         ParquetFooterProbe.Check(stream);
-        return Guard(() => new ParquetTableReader(ParquetReader.CreateAsync(stream, null, leaveStreamOpen: true, cancel).GetAwaiter().GetResult()));
+        return Guard(() => new ParquetTableReader(ParquetReader.CreateAsync(new ParquetFooterProbe.EndedFile(stream), null, leaveStreamOpen: true, cancel).GetAwaiter().GetResult()));
     }
 
     /// <summary>True when every <see cref="Open"/> first parses the footer on a stream with an honest end (see ParquetFooterProbe).</summary>
