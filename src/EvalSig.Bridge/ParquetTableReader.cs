@@ -40,6 +40,9 @@ public sealed class ParquetTableReader : IDisposable
 
     public int RowGroupCount => _reader.RowGroupCount;
 
+    /// <summary>The rows of all row groups together, as the footer states them (a damaged footer can lie: a hint only).</summary>
+    public long TotalRowCount => _reader.Metadata?.RowGroups?.Sum(g => Math.Max(0L, g.NumRows)) ?? 0;
+
     /// <exception cref="InvalidDataException">The stream is not a readable Parquet file.</exception>
     public static ParquetTableReader Open(Stream stream, CancellationToken cancel)
     {
@@ -164,6 +167,60 @@ public sealed class ParquetRowGroup : IDisposable
             return 0;
         });
         return values;
+    }
+
+    /// <summary>
+    /// A column of <typeparamref name="T"/> declared without nulls, written into <paramref name="values"/>
+    /// (at least <see cref="RowCount"/> long), so one buffer serves every row group of a file.
+    /// </summary>
+    public void ReadRequiredInto<T>(string column, Memory<T> values, CancellationToken cancel)
+        where T : struct
+    {
+        var f = Typed<T>(column);
+        if (f.IsNullable)
+        {
+            throw new InvalidDataException($"column '{column}' is nullable; read it with ReadNullable");
+        }
+
+        ParquetTableReader.Guard(async () =>
+        {
+            await _rg.ReadAsync<T>(f, values[..RowCount], null, cancel).ConfigureAwait(false);
+            return 0;
+        });
+    }
+
+    /// <summary>
+    /// True with the single value of a column chunk whose statistics prove it constant (all null, or
+    /// min = max and no null), without decoding its values.
+    /// </summary>
+    public bool TryGetConstant<T>(string column, out T? value)
+        where T : struct
+    {
+        value = null;
+        var f = Field(column);
+        if (f.ClrType != typeof(T))
+        {
+            return false;
+        }
+
+        var stats = ParquetTableReader.Guard(() => _rg.GetStatistics(f));
+        if (stats is null)
+        {
+            return false;
+        }
+
+        if (stats.NullCount == RowCount)
+        {
+            return true;
+        }
+
+        if (stats.NullCount == 0 && stats.MinValue is T min && stats.MaxValue is T max && min.Equals(max))
+        {
+            value = min;
+            return true;
+        }
+
+        return false;
     }
 
     /// <summary>A column of <typeparamref name="T"/> declared without nulls.</summary>

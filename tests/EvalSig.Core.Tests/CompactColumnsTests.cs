@@ -118,6 +118,80 @@ public class CompactColumnsTests
         Assert.Contains(p.Notes, x => x.Contains("1 paired item(s) have no 'cluster_id'", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void ClusterLabels_MetInTheSameOrder_PairByCode_AndAMovedItemIsStillCounted()
+    {
+        // Both runs meet A, B, C in that order (equal label columns: the codes are compared directly), but
+        // the candidate puts item 3 in B.
+        var b = Json(string.Join(",", Item("\"1\"", 0, "\"A\""), Item("\"2\"", 1, "\"B\""), Item("\"3\"", 0, "\"A\""), Item("\"4\"", 1, "\"C\"")));
+        var c = Json(string.Join(",", Item("\"1\"", 1, "\"A\""), Item("\"2\"", 1, "\"B\""), Item("\"3\"", 1, "\"B\""), Item("\"4\"", 1, "\"C\"")));
+        var p = Pairing.Pair(b, c, null, false);
+        Assert.Equal(new[] { 0, 1, 0, 2 }, p.Cluster);
+        Assert.Equal(3, p.ClusterCount);
+        Assert.Contains(p.Notes, x => x.Contains("disagree on 'cluster_id' for 1 paired item(s)", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void ParquetRuns_WithExactColumns_ShareTheBaselineCodesAsTheClusterIndex_AndPairAsFromJson()
+    {
+        // A Parquet footer gives the exact row count, so the codes column has no slack and aligned runs use the
+        // baseline's codes as the cluster index; the result must equal the general path's (JSON-read frames).
+        using var scratch = new Scratch();
+        var bJson = RunFrameFile.Read(EvalSig.Testing.SyntheticRuns.WriteJson(scratch.File("b.json"), 3000, seed: 4, clusterSize: 7));
+        var cJson = RunFrameFile.Read(EvalSig.Testing.SyntheticRuns.WriteJson(scratch.File("c.json"), 3000, seed: 5, clusterSize: 7, shift: 0.01));
+        RunFrameFile.Write(bJson, scratch.File("b.parquet"), RunFrameFormat.Parquet);
+        RunFrameFile.Write(cJson, scratch.File("c.parquet"), RunFrameFormat.Parquet);
+        var b = RunFrameFile.Read(scratch.File("b.parquet"));
+        var c = RunFrameFile.Read(scratch.File("c.parquet"));
+
+        var fromParquet = Pairing.Pair(b, c, null, false);
+        var fromJson = Pairing.Pair(bJson, cJson, null, false);
+
+        Assert.Same(b.Columns.ClusterCodes, fromParquet.Cluster);
+        Assert.NotSame(bJson.Columns.ClusterCodes, fromJson.Cluster);
+        Assert.Equal(fromJson.Cluster, fromParquet.Cluster);
+        Assert.Equal(fromJson.ClusterCount, fromParquet.ClusterCount);
+        Assert.Equal(fromJson.Differences, fromParquet.Differences);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(3)]
+    public void Parquet_WithOneEpochForAllItems_ReadsItFromTheStatistics_AndMixedEpochsStillDecode(int epoch)
+    {
+        using var scratch = new Scratch();
+        var ids = Enumerable.Range(0, 50).Select(i => "q" + i).ToArray();
+        var one = RunFrame.Create("r", "m", "t", "a", ids, ids.Select(_ => 0.5).ToArray(), epochs: ids.Select(_ => epoch).ToArray(), timestamp: new DateTimeOffset(2026, 6, 30, 12, 0, 0, TimeSpan.Zero));
+        var mixed = RunFrame.Create("r", "m", "t", "a", ids, ids.Select(_ => 0.5).ToArray(), epochs: ids.Select((_, i) => i % 3).ToArray());
+        RunFrameFile.Write(one, scratch.File("one.parquet"), RunFrameFormat.Parquet);
+        RunFrameFile.Write(mixed, scratch.File("mixed.parquet"), RunFrameFormat.Parquet);
+
+        var a = RunFrameFile.Read(scratch.File("one.parquet"));
+        var m = RunFrameFile.Read(scratch.File("mixed.parquet"));
+
+        Assert.All(a.ItemEpochs, e => Assert.Equal(epoch, e));
+        Assert.Equal(one.Timestamp, a.Timestamp);
+        Assert.Equal(mixed.ItemEpochs, m.ItemEpochs);
+    }
+
+    [Fact]
+    public void HeadEstimate_CountsIds_LabelChanges_AndNonEmptyMetadata_InJsonAndCsv()
+    {
+        // Four items in two clusters; two have metadata ("{}" is none). The estimate sizes columns only.
+        var json = "{\"items\": [" + string.Join(",", Item("\"q1\"", 0, "\"p1\"", metadata: "{\"a\": \"}{\"}"), Item("\"q22\"", 1, "\"p1\"", metadata: "{}"),
+            Item("\"q3\"", 0, "\"p2\"", metadata: "{\"b\": [1, {\"c\": 2}]}"), Item("\"q4\"", 1, "\"p2\"")) + "]}";
+        var e = HeadEstimate.OfJson(Encoding.UTF8.GetBytes(json));
+        Assert.Equal((4, 9L), (e.Items, e.IdBytes));
+        Assert.Equal((2, 4L), (e.Labels, e.LabelBytes));
+        Assert.Equal((2, (long)"{\"a\": \"}{\"}".Length + "{\"b\": [1, {\"c\": 2}]}".Length), (e.MetadataItems, e.MetadataBytes));
+
+        var csv = "item_id,score,cluster_id,metadata_json\nq1,0,p1,\"{\"\"a\"\":1,\"\"b\"\":2}\"\nq22,1,p1,\nq3,0,p2,{}\nq4,1,p2,\"{\"\"c\"\":3}\"\nq5,1,p";
+        var c = HeadEstimate.OfCsv(Encoding.UTF8.GetBytes(csv));
+        Assert.Equal((4, 9L), (c.Items, c.IdBytes)); // the unfinished last row is not counted
+        Assert.Equal((2, 4L), (c.Labels, c.LabelBytes));
+        Assert.Equal(2, c.MetadataItems);
+    }
+
     [Theory]
     [InlineData("{\"source\": \"gen\", \"len\": 10}")]
     [InlineData("{ \"a\" : [1, 2.50, 1E2, -0, {\"b\": null}], \"t\": true, \"f\": false }")]

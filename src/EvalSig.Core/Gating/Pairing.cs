@@ -220,7 +220,15 @@ internal static class Pairing
 
         // The candidate's label codes in the baseline's numbering (-2: a label the baseline never uses).
         var candToBase = new int[cc.ClusterLabels.Count];
-        if (cc.ClusterCodes is not null)
+        if (cc.ClusterCodes is not null && cc.ClusterLabels.ContentEquals(bc.ClusterLabels))
+        {
+            // The usual case: both runs met the same labels in the same order, so the codes already agree.
+            for (var l = 0; l < candToBase.Length; l++)
+            {
+                candToBase[l] = l;
+            }
+        }
+        else if (cc.ClusterCodes is not null)
         {
             var baseLabels = new ItemKeyTable(bc.ClusterLabels, null, bc.ClusterLabels.Count);
             for (var l = 0; l < bc.ClusterLabels.Count; l++)
@@ -236,6 +244,18 @@ internal static class Pairing
         }
 
         var candCodes = cc.ClusterCodes;
+        if (pairsBase is null && baseCodes.Length == n && candToBase.Length == bc.ClusterLabels.Count && SharedCodes(baseCodes, candCodes, candToBase) is { } moved)
+        {
+            // Aligned runs whose every item has a label: the baseline's codes, numbered by first appearance
+            // in item order, are already the dense cluster index, so they are shared (frames are immutable).
+            if (moved > 0)
+            {
+                notes.Add(Invariant($"The runs disagree on '{key}' for {moved} paired item(s); the baseline's value was used."));
+            }
+
+            return (baseCodes, bc.ClusterLabels.Count, 0);
+        }
+
         var dense = new int[bc.ClusterLabels.Count];
         Array.Fill(dense, -1);
         var index = new int[n];
@@ -279,6 +299,28 @@ internal static class Pairing
         }
 
         return (index, count, singletons);
+    }
+
+    /// <summary>The items whose candidate label differs from the baseline's, or null when some baseline item has no label.</summary>
+    private static int? SharedCodes(int[] baseCodes, int[]? candCodes, int[] candToBase)
+    {
+        var moved = 0;
+        for (var k = 0; k < baseCodes.Length; k++)
+        {
+            var code = baseCodes[k];
+            if (code < 0)
+            {
+                return null;
+            }
+
+            var candCode = candCodes?[k] ?? -1;
+            if (code != (candCode < 0 ? -1 : candToBase[candCode]))
+            {
+                moved++;
+            }
+        }
+
+        return moved;
     }
 
     /// <summary>The same from a metadata key (or CSV/Parquet column): labels are read from each paired item's metadata.</summary>

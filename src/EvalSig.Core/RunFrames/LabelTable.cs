@@ -11,21 +11,24 @@ namespace EvalSig.Core.RunFrames;
 internal sealed class LabelTable
 {
     private readonly Utf8ColumnBuilder _labels = new(16, emptyIsNull: false);
+    // Open addressing over codes + 1 (0 = empty), at most half full; a probe compares label bytes (labels
+    // are short, and runs of one cluster never get here: the builder checks the previous label first).
     private int[] _slots = new int[64];
-    private int[] _hashes = new int[64];
 
     public int Count => _labels.Count;
+
+    /// <summary>Bytes of all labels so far.</summary>
+    public long ByteLength => _labels.ByteLength;
 
     public int GetOrAdd(ReadOnlySpan<byte> utf8)
     {
         var hash = Hash(utf8);
-        var view = _labels.View();
         var mask = _slots.Length - 1;
         var slot = hash & mask;
         while (_slots[slot] != 0)
         {
             var j = _slots[slot] - 1;
-            if (_hashes[slot] == hash && view.Span(j).SequenceEqual(utf8))
+            if (_labels.Span(j).SequenceEqual(utf8))
             {
                 return j;
             }
@@ -36,13 +39,24 @@ internal sealed class LabelTable
         var code = _labels.Count;
         _labels.Append(utf8);
         _slots[slot] = code + 1;
-        _hashes[slot] = hash;
         if (_labels.Count * 2 > _slots.Length)
         {
-            Rehash();
+            Rehash(_slots.Length * 2);
         }
 
         return code;
+    }
+
+    /// <summary>Room for about <paramref name="labels"/> labels of <paramref name="bytes"/> bytes in all, so the table does not grow step by step.</summary>
+    public void Reserve(int labels, long bytes)
+    {
+        var size = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, labels * 2L)));
+        if (size > _slots.Length)
+        {
+            Rehash(size);
+        }
+
+        _labels.Reserve(labels, bytes);
     }
 
     /// <summary>The labels by code, as a column (decoded only when a label is read).</summary>
@@ -55,29 +69,26 @@ internal sealed class LabelTable
         return h.ToHashCode();
     }
 
-    private void Rehash()
+    private void Rehash(int size)
     {
-        var size = _slots.Length * 2;
         var slots = new int[size];
-        var hashes = new int[size];
         var mask = size - 1;
-        for (var k = 0; k < _slots.Length; k++)
+        foreach (var entry in _slots)
         {
-            if (_slots[k] == 0)
+            if (entry == 0)
             {
                 continue;
             }
 
-            var slot = _hashes[k] & mask;
+            var slot = Hash(_labels.Span(entry - 1)) & mask;
             while (slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;
             }
 
-            slots[slot] = _slots[k];
-            hashes[slot] = _hashes[k];
+            slots[slot] = entry;
         }
 
-        (_slots, _hashes) = (slots, hashes);
+        _slots = slots;
     }
 }

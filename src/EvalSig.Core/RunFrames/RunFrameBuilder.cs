@@ -193,6 +193,37 @@ internal sealed class RunFrameBuilder
         _ids.Reserve(items, idBytes);
     }
 
+    /// <summary>
+    /// Treats the items so far as a sample of <paramref name="total"/> and makes room for all of them in every
+    /// column (ids, labels, metadata) in proportion, plus 5%: a reader that knows the item count but not the
+    /// text sizes (Parquet, after its first row group) calls this once instead of letting each column grow.
+    /// </summary>
+    public void ReserveInProportion(int total)
+    {
+        if (Count == 0 || total <= Count)
+        {
+            return;
+        }
+
+        var scale = (double)total / Count * 1.05;
+        Reserve(total, (long)(_ids.ByteLength * scale) + 1024);
+        if (_clusterLabels.Count > 0)
+        {
+            ReserveLabels((int)Math.Min(_clusterLabels.Count * scale + 16, total), (long)(_clusterLabels.ByteLength * scale) + 256);
+        }
+
+        if (_metadata is { Count: > 0 } m)
+        {
+            ReserveMetadata((int)Math.Min(m.Count * scale + 16, total), (long)(m.ByteLength * scale) + 256);
+        }
+    }
+
+    /// <summary>Room for about <paramref name="labels"/> distinct cluster labels of <paramref name="bytes"/> bytes in all.</summary>
+    public void ReserveLabels(int labels, long bytes) => _clusterLabels.Reserve(labels, bytes);
+
+    /// <summary>Room for about <paramref name="items"/> metadata texts of <paramref name="bytes"/> bytes in all.</summary>
+    public void ReserveMetadata(int items, long bytes) => (_metadata ??= new SparseTextColumn.Builder()).Reserve(items, bytes);
+
     private static int Grow(int n) => (int)Math.Min(Array.MaxLength, (long)n * 3 / 2 + 16);
 
     /// <summary>Adds a placeholder for an entry that is not an item at all (already reported).</summary>

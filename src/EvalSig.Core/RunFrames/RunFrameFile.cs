@@ -309,41 +309,36 @@ public static class RunFrameFile
     /// </summary>
     private static void ReserveFromHead(RunFrameBuilder b, RunFrameFormat format, ReadOnlySpan<byte> head, long length)
     {
-        var items = 0;
-        long idBytes = 0;
-        if (format == RunFrameFormat.Json)
+        // Issue 16: every column is sized once from the first 64 KB (ids, cluster labels and metadata too),
+        // so that neither growth nor a final trim leaves a copy behind: each would be a second column alive
+        // at the moment memory peaks.
+        var est = format == RunFrameFormat.Csv ? HeadEstimate.OfCsv(head) : HeadEstimate.OfJson(head);
+        if (format != RunFrameFormat.Json)
         {
-            var rest = head;
-            int at;
-            while ((at = rest.IndexOf("\"item_id\""u8)) >= 0)
+            var lines = head.Count((byte)'\n');
+            if (est.Items < lines / 2)
             {
-                rest = rest[(at + 9)..];
-                var colon = rest.IndexOf((byte)'"');
-                var value = colon >= 0 ? rest[(colon + 1)..] : default;
-                var end = value.IndexOf((byte)'"');
-                if (colon < 0 || colon > 8 || end < 0)
-                {
-                    break;
-                }
-
-                items++;
-                idBytes += end;
+                est = new HeadEstimate { Items = lines, IdBytes = 12L * lines }; // ids not found: one item per line, 12 bytes each
             }
         }
-        else
-        {
-            items = head.Count((byte)'\n');
-        }
 
-        if (items < 8)
+        if (est.Items < 8)
         {
             return;
         }
 
         var scale = (double)length / head.Length * 1.05;
-        var estimate = (int)Math.Min(Math.Min(items * scale + 64, length / 8.0), Array.MaxLength);
-        var bytes = format == RunFrameFormat.Json ? (long)(idBytes * scale) + 1024 : estimate * 12L;
-        b.Reserve(estimate, bytes);
+        var estimate = (int)Math.Min(Math.Min(est.Items * scale + 64, length / 8.0), Array.MaxLength);
+        b.Reserve(estimate, (long)(est.IdBytes * scale) + 1024);
+        if (est.Labels > 0)
+        {
+            b.ReserveLabels((int)Math.Min(est.Labels * scale + 16, estimate), (long)(est.LabelBytes * scale) + 256);
+        }
+
+        if (est.MetadataItems > 0)
+        {
+            b.ReserveMetadata((int)Math.Min(est.MetadataItems * scale + 16, estimate), (long)Math.Min(est.MetadataBytes * scale + 256, length));
+        }
     }
 
     private static readonly string[] ToolChoicesIgnored = { "-Metric, -Filter, -ScoreKey and -Perturbation apply to evaluation-tool logs; a RunFrame file has one score per item, so they were not used" };

@@ -74,6 +74,13 @@ internal static class RunFrameParquet
         }
     }
 
+    /// <summary>
+    /// The AppContext switch <c>EvalSig.RunFrames.ReturnMemoryBetweenRowGroups</c> (issue 16): a full, non-compacting
+    /// collection after each row group but the last. Off by default (a host such as PowerShell has its own
+    /// heap to think of); the evalsig CLI sets it in its runtimeconfig.json.
+    /// </summary>
+    internal static bool ReturnMemoryBetweenRowGroups => AppContext.TryGetSwitch("EvalSig.RunFrames.ReturnMemoryBetweenRowGroups", out var on) && on;
+
     public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel)
     {
         if (ParquetFooter.Check(stream) is { } bad)
@@ -107,13 +114,21 @@ internal static class RunFrameParquet
         }
 
         var run = new RunFieldAccumulator(b);
+        var buffers = new GroupBuffers();
         var total = 0L;
         for (var g = 0; g < reader.RowGroupCount; g++)
         {
             cancel.ThrowIfCancellationRequested();
             try
             {
-                ReadRowGroup(reader, g, b, fields, item, score, run, ref total, stream.CanSeek ? stream.Length : 0, cancel);
+                ReadRowGroup(reader, g, b, fields, item, score, run, buffers, ref total, stream.CanSeek ? stream.Length : 0, cancel);
+                if (ReturnMemoryBetweenRowGroups && g + 1 < reader.RowGroupCount)
+                {
+                    // Parquet.Net decodes each column chunk into fresh large arrays (bytes and chars, a few MB per
+                    // column); left to the GC's own pace they pile up over the row groups of a file. A process
+                    // that owns its memory budget (the evalsig CLI) turns this on: the next group reuses them.
+                    GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
+                }
             }
             catch (InvalidDataException ex)
             {
@@ -125,7 +140,16 @@ internal static class RunFrameParquet
         b.Header = run.ToHeader();
     }
 
-    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, ref long total, long fileLength, CancellationToken cancel)
+    /// <summary>Arrays one row group fills and the next reuses (issue 16: no per-group garbage of this kind).</summary>
+    private sealed class GroupBuffers
+    {
+        public double[] Scores = [];
+        public int[] Clusters = [];
+
+        public static T[] Room<T>(ref T[] buffer, int n) => buffer.Length >= n ? buffer : buffer = new T[n];
+    }
+
+    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, GroupBuffers buffers, ref long total, long fileLength, CancellationToken cancel)
     {
         ParquetColumn? F(string name) => fields.TryGetValue(name, out var f) ? f : null;
         {
@@ -136,8 +160,7 @@ internal static class RunFrameParquet
                 // Row groups are usually of one size: room for all of them at once. Only a hint, so it is capped
                 // by what the file could hold (a footer can claim any count; a damaged 1 KB file must not make
                 // us reserve a gigabyte): at most eight rows per byte of file, and 64M rows.
-                var claimed = (long)n * reader.RowGroupCount;
-                b.Reserve((int)Math.Min(Math.Min(claimed, Math.Max(1024, fileLength * 8)), 1 << 26), 0);
+                b.Reserve(Claimed(reader, n, fileLength), 0);
             }
 
             // Issue 16: text columns come as UTF-16 slices (no string per row) and are read in the order they
@@ -146,19 +169,24 @@ internal static class RunFrameParquet
             // string only where its value changes.
             var scratch = Array.Empty<byte>();
             using var ids = rg.ReadText(item.Name, cancel);
-            var scores = ReadDoubles(rg, score, b, checked((int)total), cancel);
+            var scores = ReadDoubles(rg, score, b, checked((int)total), buffers, cancel);
             int[]? clusters = null;
             if (F(RunFrameColumns.ClusterId) is { } cf)
             {
                 using var text = rg.ReadText(cf.Name, cancel);
-                clusters = new int[n];
+                clusters = GroupBuffers.Room(ref buffers.Clusters, n);
                 for (var i = 0; i < n; i++)
                 {
                     clusters[i] = text.IsNull(i) ? -1 : b.ClusterCode(Utf8(text[i], ref scratch));
                 }
             }
 
-            var epochs = F(RunFrameColumns.Epoch) is { } ef ? ReadInts(rg, ef, cancel) : null;
+            // An epoch column of one value (the usual all-zero one) is taken from its statistics, not decoded.
+            var epochs = F(RunFrameColumns.Epoch) is not { } ef ? null
+                : ef.ClrType == typeof(int) && rg.TryGetConstant<int>(ef.Name, out var e32) ? Constant(e32 ?? 0)
+                : ef.ClrType == typeof(long) && rg.TryGetConstant<long>(ef.Name, out var e64) && e64 is null or (>= int.MinValue and <= int.MaxValue) ? Constant((int)(e64 ?? 0))
+                : ReadInts(rg, ef, cancel);
+            int[]? Constant(int epoch) => epoch == 0 ? null : Enumerable.Repeat(epoch, n).ToArray();
             using var meta = F(RunFrameColumns.MetadataJson) is { } mf ? rg.ReadText(mf.Name, cancel) : null;
 
             foreach (var name in new[] { RunFrameColumns.ProjectId, RunFrameColumns.RunId, RunFrameColumns.ModelId, RunFrameColumns.TaskId, RunFrameColumns.MetricName, RunFrameColumns.ConfigHash })
@@ -185,7 +213,7 @@ internal static class RunFrameParquet
                     throw new InvalidDataException($"column '{RunFrameColumns.Ts}' must hold timestamps, not {TypeName(tf)}");
                 }
 
-                foreach (var t in rg.ReadNullable<DateTime>(tf.Name, cancel).Distinct())
+                foreach (var t in rg.TryGetConstant<DateTime>(tf.Name, out var only) ? [only] : rg.ReadNullable<DateTime>(tf.Name, cancel).Distinct())
                 {
                     run.Observe(RunFrameColumns.Ts, t is null ? null : Time.IsoTime.Format(new DateTimeOffset(DateTime.SpecifyKind(t.Value, DateTimeKind.Utc))), (int)total);
                 }
@@ -242,7 +270,23 @@ internal static class RunFrameParquet
             }
 
             total += n;
+            if (g == 0)
+            {
+                // The first group shows how long ids, labels and metadata run: room for all groups at once.
+                b.ReserveInProportion(Claimed(reader, n, fileLength));
+            }
         }
+    }
+
+    /// <summary>
+    /// The rows the footer claims (exact for a sound file, so the score column needs no trim), capped by
+    /// what the file could hold: a footer can claim any count, and a damaged 1 KB file must not make us
+    /// reserve a gigabyte (at most eight rows per byte of file, and 64M rows).
+    /// </summary>
+    private static int Claimed(ParquetTableReader reader, int firstGroupRows, long fileLength)
+    {
+        var claimed = Math.Max(reader.TotalRowCount, firstGroupRows);
+        return (int)Math.Min(Math.Min(claimed, Math.Max(1024, fileLength * 8)), 1 << 26);
     }
 
     /// <summary>UTF-16 text as UTF-8 in a reused buffer (valid until the next call with it).</summary>
@@ -289,11 +333,13 @@ internal static class RunFrameParquet
         }
     }
 
-    private static double[] ReadDoubles(ParquetRowGroup rg, ParquetColumn f, RunFrameBuilder b, int firstIndex, CancellationToken cancel)
+    private static double[] ReadDoubles(ParquetRowGroup rg, ParquetColumn f, RunFrameBuilder b, int firstIndex, GroupBuffers buffers, CancellationToken cancel)
     {
         if (f.ClrType == typeof(double) && !f.IsNullable)
         {
-            return rg.ReadRequired<double>(f.Name, cancel);
+            var into = GroupBuffers.Room(ref buffers.Scores, rg.RowCount);
+            rg.ReadRequiredInto<double>(f.Name, into, cancel);
+            return into;
         }
 
         if (f.ClrType == typeof(double))

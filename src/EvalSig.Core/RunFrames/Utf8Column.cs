@@ -129,7 +129,7 @@ internal sealed class Utf8Column
 }
 
 /// <summary>
-/// Appends UTF-8 strings to a growing byte array; <see cref="Build"/> trims it to size. While every entry
+/// Appends UTF-8 strings to a growing byte array, handed on with its slack by <see cref="Build"/>. While every entry
 /// has the same length no offsets are kept at all.
 /// </summary>
 internal sealed class Utf8ColumnBuilder
@@ -149,6 +149,9 @@ internal sealed class Utf8ColumnBuilder
     }
 
     public int Count { get; private set; }
+
+    /// <summary>Bytes appended so far.</summary>
+    public long ByteLength => _length;
 
     public void Append(ReadOnlySpan<byte> utf8)
     {
@@ -193,17 +196,29 @@ internal sealed class Utf8ColumnBuilder
         }
     }
 
+    /// <summary>Entry <paramref name="i"/> (valid until the next append).</summary>
+    public ReadOnlySpan<byte> Span(int i)
+    {
+        if (_ends is null)
+        {
+            return _bytes.AsSpan(i * _width, _width);
+        }
+
+        var start = i == 0 ? 0 : _ends[i - 1];
+        return _bytes.AsSpan(start, _ends[i] - start);
+    }
+
     /// <summary>The entries so far, sharing this builder's arrays (valid until the next append).</summary>
     public Utf8Column View() => _ends is null ? new(_bytes, Math.Max(_width, 0), Count, _emptyIsNull) : new(_bytes, _ends, Count, _emptyIsNull);
 
     public Utf8Column Build()
     {
-        // Trimmed copies when the slack is large (it would live as long as the frame); a little slack
-        // costs less than a second copy of the column.
-        var bytes = _bytes.Length - _length > _bytes.Length / 8 ? _bytes.AsSpan(0, _length).ToArray() : _bytes;
+        // No trimmed copy (issue 16): the copy and the original would both be alive at the moment of the
+        // copy, which is when memory peaks; the slack (a few percent once the column was sized from the
+        // file, at most a third after growth) costs less. Readers index below Count only.
         var column = _ends is null
-            ? new Utf8Column(bytes, Math.Max(_width, 0), Count, _emptyIsNull)
-            : new Utf8Column(bytes, _ends.Length - Count > _ends.Length / 8 ? _ends.AsSpan(0, Count).ToArray() : _ends, Count, _emptyIsNull);
+            ? new Utf8Column(_bytes, Math.Max(_width, 0), Count, _emptyIsNull)
+            : new Utf8Column(_bytes, _ends, Count, _emptyIsNull);
         _bytes = Array.Empty<byte>();
         _ends = null;
         return column;
@@ -298,6 +313,20 @@ internal sealed class SparseTextColumn
             _values.Append(utf8);
         }
 
+        public int Count => _values.Count;
+
+        public long ByteLength => _values.ByteLength;
+
+        public void Reserve(int items, long bytes)
+        {
+            if (items > _rows.Length)
+            {
+                Array.Resize(ref _rows, items);
+            }
+
+            _values.Reserve(items, bytes);
+        }
+
         private void Room()
         {
             if (_values.Count == _rows.Length)
@@ -309,7 +338,7 @@ internal sealed class SparseTextColumn
         public SparseTextColumn Build(int rowCount)
         {
             var n = _values.Count;
-            var rows = n == rowCount ? null : _rows.AsSpan(0, n).ToArray();
+            var rows = n == rowCount ? null : _rows; // searched below the value count only: no trimmed copy
             _rows = Array.Empty<int>();
             return new SparseTextColumn(rows, _values.Build());
         }
