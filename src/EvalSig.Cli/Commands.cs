@@ -134,12 +134,27 @@ internal static class Commands
 
             // The two inputs are read at once (issue 16: wall time is reading); a baseline error is
             // reported first, as when they were read one after the other. Small files are read in turn:
-            // starting the thread pool would cost more than it saves.
+            // starting the thread pool would cost more than it saves. So is Parquet: Parquet.Net decodes a
+            // row group into buffers of its own, and two files at once hold two sets (a 1M-item gate peaks
+            // ~20 MB higher) to save a fraction of a second.
             if (Small(b) && Small(c))
             {
                 return (RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o));
             }
 
+            var runs = IsParquet(b) || IsParquet(c) ? (RunFrameArgs.Read(b, o), RunFrameArgs.Read(c, o)) : ReadAtOnce(b, c, o);
+
+            // Issue 16: what the readers left behind (each column's first, estimated score array, Parquet.Net's
+            // and the read buffers) goes back to the heap now, compacted, before the statistics allocate arrays
+            // of the same size, so that they reuse that memory instead of growing the process past its reading
+            // peak (a 1M-item Parquet gate peaks ~7 MB lower; compacting ~60 MB of columns costs milliseconds).
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: true);
+            return runs;
+        }
+
+        private static (RunFrame Baseline, RunFrame Candidate) ReadAtOnce(string b, string c, RunFrameReadOptions o)
+        {
             var candidate = System.Threading.Tasks.Task.Run(() => RunFrameArgs.Read(c, o));
             RunFrame baseline;
             try
@@ -162,6 +177,8 @@ internal static class Commands
 
             return (baseline, candidate.GetAwaiter().GetResult());
         }
+
+        private static bool IsParquet(string input) => input.EndsWith(".parquet", StringComparison.OrdinalIgnoreCase);
 
         private static bool Small(string input)
         {
