@@ -174,6 +174,43 @@ public class CompactColumnsTests
         Assert.Equal(mixed.ItemEpochs, m.ItemEpochs);
     }
 
+    [Theory]
+    [InlineData(RunFrameFormat.Json, 0, 60000)]
+    [InlineData(RunFrameFormat.Json, 5, 60000)]
+    [InlineData(RunFrameFormat.Jsonl, 0, 60000)]
+    [InlineData(RunFrameFormat.Jsonl, 3, 59999)]
+    [InlineData(RunFrameFormat.Csv, 0, 60000)]
+    [InlineData(RunFrameFormat.Csv, 7, 59999)]
+    public void CountItems_CountsEveryItemOfALargeFile_AcrossBlockBoundaries_AndPutsTheStreamBack(RunFrameFormat format, int pad, int items)
+    {
+        // Items of varying length (padding shifts where the 1 MB read blocks cut them); a JSONL or CSV file
+        // whose last line has no newline. The count sizes the score column exactly, so it must be exact here.
+        var text = new StringBuilder(format == RunFrameFormat.Csv ? "item_id,score\n" : format == RunFrameFormat.Json ? "{\"run_id\":\"r\",\"items\":[" : string.Empty);
+        for (var i = 0; i < items; i++)
+        {
+            var id = "q" + i + new string('x', (i * 7 + pad) % 40);
+            text.Append(format switch
+            {
+                RunFrameFormat.Csv => id + ",0.5",
+                RunFrameFormat.Json => (i > 0 ? "," : string.Empty) + "{\"item_id\": \"" + id + "\", \"score\": 0.5}",
+                _ => "{\"item_id\":\"" + id + "\",\"score\":0.5}",
+            });
+            if (format != RunFrameFormat.Json && (i < items - 1 || items % 2 == 0))
+            {
+                text.Append('\n');
+            }
+        }
+
+        var bytes = Encoding.UTF8.GetBytes(text.Append(format == RunFrameFormat.Json ? "]}" : string.Empty).ToString());
+        Assert.True(bytes.Length > 1 << 20);
+        using var stream = new MemoryStream(bytes);
+        var head = new byte[65536];
+        stream.ReadExactly(head);
+
+        Assert.Equal(items, RunFrameFile.CountItems(stream, head, format));
+        Assert.Equal(head.Length, stream.Position);
+    }
+
     [Fact]
     public void HeadEstimate_CountsIds_LabelChanges_AndNonEmptyMetadata_InJsonAndCsv()
     {
