@@ -195,17 +195,11 @@ internal static class RunFrameJsonlReader
         {
             _pending.Clear();
             var idSeen = false;
-            var idKind = 0; // 0 none (null), 1 slice of the line, 2 unescaped copy
-            var idStart = 0;
-            var idLength = 0;
-            byte[]? idCopy = null;
+            var id = default(LineValue);
             var scoreSeen = false;
             var scoreOk = false;
             var score = double.NaN;
-            var clusterKind = 0;
-            var clusterStart = 0;
-            var clusterLength = 0;
-            byte[]? clusterCopy = null;
+            var cluster = default(LineValue);
             var epoch = 0;
             var metadata = false;
 
@@ -221,21 +215,9 @@ internal static class RunFrameJsonlReader
                 {
                     r.Read();
                     idSeen = true;
-                    idKind = 0;
-                    if (r.TokenType == JsonTokenType.String && r.ValueIsEscaped)
+                    id = LineValue.At(ref r);
+                    if (!id.Present)
                     {
-                        idCopy = RunFrameJsonReader.Unescaped(ref r);
-                        idKind = 2;
-                    }
-                    else if (r.TokenType is JsonTokenType.String or JsonTokenType.Number)
-                    {
-                        idStart = (int)r.TokenStartIndex + (r.TokenType == JsonTokenType.String ? 1 : 0);
-                        idLength = r.ValueSpan.Length;
-                        idKind = 1;
-                    }
-                    else
-                    {
-                        r.Skip();
                         _pending.Add((KindProblem, _o.ItemColumn, "item_id must be a string"));
                     }
                 }
@@ -257,22 +239,7 @@ internal static class RunFrameJsonlReader
                 else if (r.ValueTextEquals(_cluster))
                 {
                     r.Read();
-                    clusterKind = 0;
-                    if (r.TokenType == JsonTokenType.String && r.ValueIsEscaped)
-                    {
-                        clusterCopy = RunFrameJsonReader.Unescaped(ref r);
-                        clusterKind = 2;
-                    }
-                    else if (r.TokenType is JsonTokenType.String or JsonTokenType.Number)
-                    {
-                        clusterStart = (int)r.TokenStartIndex + (r.TokenType == JsonTokenType.String ? 1 : 0);
-                        clusterLength = r.ValueSpan.Length;
-                        clusterKind = 1;
-                    }
-                    else
-                    {
-                        r.Skip();
-                    }
+                    cluster = LineValue.At(ref r);
                 }
                 else if (r.ValueTextEquals(_epoch))
                 {
@@ -356,28 +323,52 @@ internal static class RunFrameJsonlReader
                 b.ScoreProblem(index, $"required field '{_o.ScoreColumn}' is missing");
             }
 
-            var cluster = clusterKind switch
-            {
-                1 => b.ClusterCode(line.Slice(clusterStart, clusterLength)),
-                2 => b.ClusterCode(clusterCopy),
-                _ => -1,
-            };
+            var clusterCode = cluster.Present ? b.ClusterCode(cluster.In(line)) : -1;
             var meta = metadata ? _metadataText.Written : default;
             var value = scoreOk ? score : double.NaN;
-            switch (idKind)
+            if (id.Present)
             {
-                case 1:
-                    b.AddUtf8(line.Slice(idStart, idLength), value, cluster, epoch, meta);
-                    break;
-                case 2:
-                    b.AddUtf8(idCopy, value, cluster, epoch, meta);
-                    break;
-                default:
-                    b.AddWithoutId(value, cluster, epoch, meta);
-                    break;
+                b.AddUtf8(id.In(line), value, clusterCode, epoch, meta);
+            }
+            else
+            {
+                b.AddWithoutId(value, clusterCode, epoch, meta);
             }
 
             return true;
+        }
+
+        /// <summary>
+        /// A string or number value of the line as a slice of it (no copy), or as its unescaped bytes when the
+        /// string has escapes; absent (and skipped) for anything else, null included.
+        /// </summary>
+        private readonly struct LineValue
+        {
+            private readonly int _start;
+            private readonly int _length;
+            private readonly byte[]? _copy;
+
+            private LineValue(int start, int length, byte[]? copy) => (_start, _length, _copy, Present) = (start, length, copy, true);
+
+            public bool Present { get; }
+
+            public static LineValue At(ref Utf8JsonReader r)
+            {
+                if (r.TokenType == JsonTokenType.String && r.ValueIsEscaped)
+                {
+                    return new LineValue(0, 0, RunFrameJsonReader.Unescaped(ref r));
+                }
+
+                if (r.TokenType is JsonTokenType.String or JsonTokenType.Number)
+                {
+                    return new LineValue((int)r.TokenStartIndex + (r.TokenType == JsonTokenType.String ? 1 : 0), r.ValueSpan.Length, null);
+                }
+
+                r.Skip();
+                return default;
+            }
+
+            public ReadOnlySpan<byte> In(ReadOnlySpan<byte> line) => _copy ?? line.Slice(_start, _length);
         }
 
         private int RunField(ref Utf8JsonReader r)
