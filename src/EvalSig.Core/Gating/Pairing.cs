@@ -244,7 +244,7 @@ internal static class Pairing
         }
 
         var candCodes = cc.ClusterCodes;
-        if (pairsBase is null && baseCodes.Length == n && candToBase.Length == bc.ClusterLabels.Count && SharedCodes(baseCodes, candCodes, candToBase) is { } moved)
+        if (pairsBase is null && baseCodes.Length == n && SharedCodes(baseCodes, candCodes, candToBase) is { } moved)
         {
             // Aligned runs whose every item has a label: the baseline's codes, numbered by first appearance
             // in item order, are already the dense cluster index, so they are shared (frames are immutable).

@@ -205,24 +205,35 @@ internal sealed class RunFrameBuilder
             return;
         }
 
-        var scale = (double)total / Count * 1.05;
-        Reserve(total, (long)(_ids.ByteLength * scale) + 1024);
-        if (_clusterLabels.Count > 0)
+        var sample = new HeadEstimate
         {
-            ReserveLabels((int)Math.Min(_clusterLabels.Count * scale + 16, total), (long)(_clusterLabels.ByteLength * scale) + 256);
-        }
-
-        if (_metadata is { Count: > 0 } m)
-        {
-            ReserveMetadata((int)Math.Min(m.Count * scale + 16, total), (long)(m.ByteLength * scale) + 256);
-        }
+            Items = Count,
+            IdBytes = _ids.ByteLength,
+            Labels = _clusterLabels.Count,
+            LabelBytes = _clusterLabels.ByteLength,
+            MetadataItems = _metadata?.Count ?? 0,
+            MetadataBytes = _metadata?.ByteLength ?? 0,
+        };
+        ReserveLike(sample, (double)total / Count * 1.05, total);
     }
 
-    /// <summary>Room for about <paramref name="labels"/> distinct cluster labels of <paramref name="bytes"/> bytes in all.</summary>
-    public void ReserveLabels(int labels, long bytes) => _clusterLabels.Reserve(labels, bytes);
+    /// <summary>
+    /// Room for <paramref name="items"/> items, and for ids, cluster labels and metadata as in
+    /// <paramref name="sample"/> times <paramref name="scale"/> (metadata at most <paramref name="maxMetadataBytes"/>).
+    /// </summary>
+    public void ReserveLike(HeadEstimate sample, double scale, int items, long maxMetadataBytes = long.MaxValue)
+    {
+        Reserve(items, (long)(sample.IdBytes * scale) + 1024);
+        if (sample.Labels > 0)
+        {
+            _clusterLabels.Reserve((int)Math.Min(sample.Labels * scale + 16, items), (long)(sample.LabelBytes * scale) + 256);
+        }
 
-    /// <summary>Room for about <paramref name="items"/> metadata texts of <paramref name="bytes"/> bytes in all.</summary>
-    public void ReserveMetadata(int items, long bytes) => (_metadata ??= new SparseTextColumn.Builder()).Reserve(items, bytes);
+        if (sample.MetadataItems > 0)
+        {
+            (_metadata ??= new SparseTextColumn.Builder()).Reserve((int)Math.Min(sample.MetadataItems * scale + 16, items), (long)Math.Min(sample.MetadataBytes * scale + 256, maxMetadataBytes));
+        }
+    }
 
     private static int Grow(int n) => (int)Math.Min(Array.MaxLength, (long)n * 3 / 2 + 16);
 

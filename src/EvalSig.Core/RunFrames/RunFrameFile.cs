@@ -403,16 +403,7 @@ public static class RunFrameFile
         // A counted file scales the head's sizes by items (the item count is then exact); otherwise by bytes.
         var scale = counted > 0 ? (double)counted / est.Items * 1.02 : (double)length / head.Length * 1.05;
         var estimate = (int)Math.Min(Math.Min(counted > 0 ? counted : est.Items * scale + 64, length / 8.0), Array.MaxLength);
-        b.Reserve(estimate, (long)(est.IdBytes * scale) + 1024);
-        if (est.Labels > 0)
-        {
-            b.ReserveLabels((int)Math.Min(est.Labels * scale + 16, estimate), (long)(est.LabelBytes * scale) + 256);
-        }
-
-        if (est.MetadataItems > 0)
-        {
-            b.ReserveMetadata((int)Math.Min(est.MetadataItems * scale + 16, estimate), (long)Math.Min(est.MetadataBytes * scale + 256, length));
-        }
+        b.ReserveLike(est, scale, estimate, maxMetadataBytes: length);
     }
 
     private static readonly string[] ToolChoicesIgnored = { "-Metric, -Filter, -ScoreKey and -Perturbation apply to evaluation-tool logs; a RunFrame file has one score per item, so they were not used" };

@@ -47,15 +47,18 @@ internal sealed class Utf8Column
 
     private int End(int i) => _ends is null ? (i + 1) * _width : _ends[i];
 
-    public ReadOnlySpan<byte> Span(int i)
+    public ReadOnlySpan<byte> Span(int i) => Entry(_bytes, _ends, _width, i);
+
+    /// <summary>Entry <paramref name="i"/> of bytes laid out as a column: fixed-width when there are no ends.</summary>
+    internal static ReadOnlySpan<byte> Entry(byte[] bytes, int[]? ends, int width, int i)
     {
-        if (_ends is null)
+        if (ends is null)
         {
-            return _bytes.AsSpan(i * _width, _width);
+            return bytes.AsSpan(i * width, width);
         }
 
-        var start = i == 0 ? 0 : _ends[i - 1];
-        return _bytes.AsSpan(start, _ends[i] - start);
+        var start = i == 0 ? 0 : ends[i - 1];
+        return bytes.AsSpan(start, ends[i] - start);
     }
 
     public string? GetString(int i)
@@ -197,16 +200,7 @@ internal sealed class Utf8ColumnBuilder
     }
 
     /// <summary>Entry <paramref name="i"/> (valid until the next append).</summary>
-    public ReadOnlySpan<byte> Span(int i)
-    {
-        if (_ends is null)
-        {
-            return _bytes.AsSpan(i * _width, _width);
-        }
-
-        var start = i == 0 ? 0 : _ends[i - 1];
-        return _bytes.AsSpan(start, _ends[i] - start);
-    }
+    public ReadOnlySpan<byte> Span(int i) => Utf8Column.Entry(_bytes, _ends, _width, i);
 
     /// <summary>The entries so far, sharing this builder's arrays (valid until the next append).</summary>
     public Utf8Column View() => _ends is null ? new(_bytes, Math.Max(_width, 0), Count, _emptyIsNull) : new(_bytes, _ends, Count, _emptyIsNull);
