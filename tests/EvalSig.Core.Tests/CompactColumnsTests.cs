@@ -51,6 +51,47 @@ public class CompactColumnsTests
     }
 
     [Fact]
+    public void ItemFieldNames_WrittenWithEscapes_AreTheSameFields_AndEpochsOfAnyWidthRead()
+    {
+        var f = Json("{\"item\\u005fid\":\"a\",\"\\u0073core\":0.5,\"cluster\\u005fid\":\"c\",\"epoc\\u0068\":7,\"meta\\u0064ata\":{\"k\":1}},"
+            + "{\"item_id\":\"b\",\"score\":1,\"epoch\":12,\"scores\":3,\"item_idx\":\"z\"}");
+        Assert.Equal(new[] { "a", "b" }, f.ItemIds);
+        Assert.Equal(new[] { 0.5, 1.0 }, f.Scores);
+        Assert.Equal(new[] { "c", null }, f.ClusterIds);
+        Assert.Equal(new[] { 7, 12 }, f.ItemEpochs);
+        Assert.Equal(new[] { "{\"k\":1}", null }, f.MetadataJson);
+    }
+
+    [Fact]
+    public void JsonlKeys_WrittenWithEscapes_OrRenamedByOptions_AreTheSameFields()
+    {
+        var path = Path.Combine(Path.GetTempPath(), "evalsig-keys-" + Guid.NewGuid().ToString("N") + ".jsonl");
+        File.WriteAllText(path,
+            "{\"run\\u005fid\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"item\\u005fid\":\"a\",\"sc\\u006fre\":0.5,\"cluster_id\":\"c\",\"epoch\":3}\n"
+            + "{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"item_id\":\"b\",\"score\":1,\"metadata_json\":{\"k\":2},\"epoch\":11}\n");
+        try
+        {
+            var f = RunFrameFile.Read(path);
+            Assert.Equal("r", f.RunId);
+            Assert.Equal(new[] { "a", "b" }, f.ItemIds);
+            Assert.Equal(new[] { 0.5, 1.0 }, f.Scores);
+            Assert.Equal(new[] { 3, 11 }, f.ItemEpochs);
+            Assert.Equal(new[] { null, "{\"k\":2}" }, f.MetadataJson);
+
+            // Renamed columns: "score" is then an ordinary key (metadata), "points" the score.
+            File.WriteAllText(path, "{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"q\":\"a\",\"points\":0.25,\"score\":9}\n");
+            var g = RunFrameFile.Read(path, new RunFrameReadOptions { ItemColumn = "q", ScoreColumn = "points" });
+            Assert.Equal(new[] { "a" }, g.ItemIds);
+            Assert.Equal(new[] { 0.25 }, g.Scores);
+            Assert.Equal("{\"score\":9}", g.MetadataJson[0]);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
     public void EscapedIds_AreStoredUnescaped_AndPairWithThePlainSpelling()
     {
         var b = Json(string.Join(",", Item("\"q\\u0031\"", 0), Item("\"q\\\"2\"", 1), Item("\"caf\\u00e9\"", 1)));
@@ -102,6 +143,29 @@ public class CompactColumnsTests
         Assert.Equal(3, p.OnlyInCandidate);
         Assert.Equal(aligned.Differences.Skip(40), p.Differences);
         Assert.Contains(p.Notes, x => x.StartsWith("Low coverage: 460 items paired", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("a,a,b,c,c,d", "a,a,b,c,c,d", 4)] // strictly ascending: no hash table is ever built
+    [InlineData("a,b,c,b,a,d,c,e", "a,b,c,b,a,d,c,e", 5)] // out of order at the fourth item: earlier labels are found again
+    [InlineData("b,a,b,a,c", "b,a,b,a,c", 3)] // out of order at the second item
+    [InlineData("p10,p2,p10,p9,p2", "p10,p2,p10,p9,p2", 3)] // byte order, not numeric order
+    public void ClusterLabels_InAnyOrder_GetOneCodePerDistinctLabel(string labels, string expected, int distinct)
+    {
+        var items = labels.Split(',').Select((l, i) => Item("\"i" + i.ToString(CultureInfo.InvariantCulture) + "\"", i % 2, "\"" + l + "\""));
+        var f = Json(string.Join(",", items));
+        Assert.Equal(expected.Split(','), f.ClusterIds);
+        Assert.Equal(distinct, f.ClusterCount);
+        Assert.Equal(distinct, f.Columns.ClusterLabels.Count);
+        var codes = f.Columns.ClusterCodes!;
+        var split = labels.Split(',');
+        for (var i = 0; i < split.Length; i++)
+        {
+            for (var j = 0; j < split.Length; j++)
+            {
+                Assert.Equal(split[i] == split[j], codes[i] == codes[j]);
+            }
+        }
     }
 
     [Fact]

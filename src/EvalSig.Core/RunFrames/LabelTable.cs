@@ -7,13 +7,18 @@ namespace EvalSig.Core.RunFrames;
 /// Distinct labels (cluster ids) numbered 0..G-1 in order of first appearance, looked up by their UTF-8
 /// bytes: a label already seen costs a hash and a byte comparison, never a string. Each distinct label
 /// stays UTF-8 in the frame and is decoded when read.
+/// While the labels arrive in strictly ascending order (as harnesses and exporters usually write them:
+/// grouped and sorted), a label is new exactly when it sorts after the last one, so no hash table is kept
+/// at all; the first label out of order builds it (issue 16: a hash probe per new label was a cache miss).
 /// </summary>
 internal sealed class LabelTable
 {
     private readonly Utf8ColumnBuilder _labels = new(16, emptyIsNull: false);
     // Open addressing over codes + 1 (0 = empty), at most half full; a probe compares label bytes (labels
     // are short, and runs of one cluster never get here: the builder checks the previous label first).
-    private int[] _slots = new int[64];
+    // Empty while the labels are strictly ascending; _slotsWanted is the size reserved for it meanwhile.
+    private int[] _slots = Array.Empty<int>();
+    private int _slotsWanted = 64;
 
     public int Count => _labels.Count;
 
@@ -22,6 +27,25 @@ internal sealed class LabelTable
 
     public int GetOrAdd(ReadOnlySpan<byte> utf8)
     {
+        if (_slots.Length == 0)
+        {
+            var count = _labels.Count;
+            var order = count == 0 ? 1 : utf8.SequenceCompareTo(_labels.Span(count - 1));
+            if (order > 0)
+            {
+                _labels.Append(utf8);
+                return count;
+            }
+
+            if (order == 0)
+            {
+                return count - 1;
+            }
+
+            // Out of order: from here on, the hash table (it holds every label so far).
+            Rehash(Math.Max(_slotsWanted, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, (count + 1) * 2L))));
+        }
+
         var hash = Hash(utf8);
         var mask = _slots.Length - 1;
         var slot = hash & mask;
@@ -51,7 +75,11 @@ internal sealed class LabelTable
     public void Reserve(int labels, long bytes)
     {
         var size = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, labels * 2L)));
-        if (size > _slots.Length)
+        if (_slots.Length == 0)
+        {
+            _slotsWanted = Math.Max(_slotsWanted, size);
+        }
+        else if (size > _slots.Length)
         {
             Rehash(size);
         }
@@ -73,20 +101,15 @@ internal sealed class LabelTable
     {
         var slots = new int[size];
         var mask = size - 1;
-        foreach (var entry in _slots)
+        for (var code = 0; code < _labels.Count; code++)
         {
-            if (entry == 0)
-            {
-                continue;
-            }
-
-            var slot = Hash(_labels.Span(entry - 1)) & mask;
+            var slot = Hash(_labels.Span(code)) & mask;
             while (slots[slot] != 0)
             {
                 slot = (slot + 1) & mask;
             }
 
-            slots[slot] = entry;
+            slots[slot] = code + 1;
         }
 
         _slots = slots;

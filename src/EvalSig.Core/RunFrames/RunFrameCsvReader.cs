@@ -115,7 +115,7 @@ internal static class RunFrameCsvReader
             {
                 b.ScoreProblem(index, $"required field '{o.ScoreColumn}' is empty");
             }
-            else if (!double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out s))
+            else if (!Utf8Double.TryParsePlain(scoreText, out s) && !double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out s))
             {
                 b.ScoreProblem(index, $"score must be a number, not '{Encoding.UTF8.GetString(scoreText)}'");
                 s = double.NaN;

@@ -7,6 +7,7 @@ using System.Text;
 using System.Text.Json;
 using System.Threading;
 using EvalSig.Core.Json;
+using EvalSig.Core.Text;
 
 namespace EvalSig.Core.RunFrames;
 
@@ -344,7 +345,8 @@ internal static class RunFrameJsonReader
                 break;
             }
 
-            if (r.ValueTextEquals("item_id"u8))
+            var field = ItemField(ref r);
+            if (field == FieldItemId)
             {
                 if (!r.Read())
                 {
@@ -376,7 +378,7 @@ internal static class RunFrameJsonReader
                         break;
                 }
             }
-            else if (r.ValueTextEquals("score"u8))
+            else if (field == FieldScore)
             {
                 if (!r.Read())
                 {
@@ -386,7 +388,7 @@ internal static class RunFrameJsonReader
                 scoreSeen = true;
                 if (r.TokenType == JsonTokenType.Number)
                 {
-                    if (r.TryGetDouble(out var s))
+                    if (Utf8Double.TryParsePlain(r.ValueSpan, out var s) || r.TryGetDouble(out s))
                     {
                         score = s;
                     }
@@ -409,7 +411,7 @@ internal static class RunFrameJsonReader
                         : "score must be a number, not " + DescribeToken(ref r)));
                 }
             }
-            else if (r.ValueTextEquals("cluster_id"u8))
+            else if (field == FieldClusterId)
             {
                 if (!r.Read())
                 {
@@ -438,7 +440,7 @@ internal static class RunFrameJsonReader
                         break;
                 }
             }
-            else if (r.ValueTextEquals("epoch"u8))
+            else if (field == FieldEpoch)
             {
                 if (!r.Read())
                 {
@@ -447,7 +449,11 @@ internal static class RunFrameJsonReader
 
                 if (r.TokenType == JsonTokenType.Number)
                 {
-                    if (!r.TryGetInt32(out epoch))
+                    if (r.ValueSpan is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
+                    {
+                        epoch = digit - '0';
+                    }
+                    else if (!r.TryGetInt32(out epoch))
                     {
                         problems.Add(("epoch", "epoch must be an integer >= 0, not " + Encoding.UTF8.GetString(r.ValueSpan)));
                         epoch = 0;
@@ -463,7 +469,7 @@ internal static class RunFrameJsonReader
                     problems.Add(("epoch", "epoch must be an integer >= 0"));
                 }
             }
-            else if (r.ValueTextEquals("metadata"u8))
+            else if (field == FieldMetadata)
             {
                 if (!r.Read())
                 {
@@ -472,20 +478,25 @@ internal static class RunFrameJsonReader
 
                 if (r.TokenType == JsonTokenType.StartObject)
                 {
-                    var probe = r;
-                    if (!probe.TrySkip())
+                    // Most items carry {}: one token decides it, without skipping the object twice.
+                    var peek = r;
+                    if (!peek.Read())
                     {
                         return false;
                     }
 
-                    var peek = r;
-                    peek.Read();
                     if (peek.TokenType == JsonTokenType.EndObject)
                     {
                         r = peek;
                     }
                     else
                     {
+                        var probe = r;
+                        if (!probe.TrySkip())
+                        {
+                            return false;
+                        }
+
                         // Minified straight from the tokens into a reused buffer (the same writer and options
                         // as JsonValues.Minify, so the same text), kept as UTF-8: no document, no string.
                         metadataText.Minify(ref r);
@@ -545,6 +556,39 @@ internal static class RunFrameJsonReader
         }
 
         return true;
+    }
+
+    private const int FieldOther = 0;
+    private const int FieldItemId = 1;
+    private const int FieldScore = 2;
+    private const int FieldClusterId = 3;
+    private const int FieldEpoch = 4;
+    private const int FieldMetadata = 5;
+
+    /// <summary>Which item field the property name the reader is at names: by length, then bytes (the names are plain ASCII).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int ItemField(ref Utf8JsonReader r)
+    {
+        if (r.ValueIsEscaped)
+        {
+            return r.ValueTextEquals("item_id"u8) ? FieldItemId
+                : r.ValueTextEquals("score"u8) ? FieldScore
+                : r.ValueTextEquals("cluster_id"u8) ? FieldClusterId
+                : r.ValueTextEquals("epoch"u8) ? FieldEpoch
+                : r.ValueTextEquals("metadata"u8) ? FieldMetadata
+                : FieldOther;
+        }
+
+        var name = r.ValueSpan;
+        return name.Length switch
+        {
+            7 when name.SequenceEqual("item_id"u8) => FieldItemId,
+            5 when name.SequenceEqual("score"u8) => FieldScore,
+            5 when name.SequenceEqual("epoch"u8) => FieldEpoch,
+            10 when name.SequenceEqual("cluster_id"u8) => FieldClusterId,
+            8 when name.SequenceEqual("metadata"u8) => FieldMetadata,
+            _ => FieldOther,
+        };
     }
 
     /// <summary>Writes the object the reader is at (complete in the buffer) token by token, without white space.</summary>

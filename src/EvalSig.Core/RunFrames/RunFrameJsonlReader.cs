@@ -182,6 +182,50 @@ internal static class RunFrameJsonlReader
             _runNames = Array.ConvertAll(_runNameStrings, Encoding.UTF8.GetBytes);
             _lastRunValue = new byte[_runNames.Length][];
             _lastRunLength = new int[_runNames.Length];
+
+            // Every key a fast line knows, in the order they are tried (an item field named like a run field is the item field).
+            _keys = [_item, _score, _cluster, _epoch, "metadata"u8.ToArray(), "metadata_json"u8.ToArray(), .. _runNames];
+            _keyIds = [KeyItem, KeyScore, KeyCluster, KeyEpoch, KeyMetadata, KeyMetadata, .. System.Linq.Enumerable.Range(KeyRunField, _runNames.Length)];
+        }
+
+        private const int KeyOther = -1;
+        private const int KeyItem = 0;
+        private const int KeyScore = 1;
+        private const int KeyCluster = 2;
+        private const int KeyEpoch = 3;
+        private const int KeyMetadata = 4;
+        private const int KeyRunField = 5;
+
+        private readonly byte[][] _keys;
+        private readonly int[] _keyIds;
+
+        /// <summary>Which known key the property name the reader is at is (issue 16: one pass over lengths and bytes, not a ValueTextEquals per key).</summary>
+        private int Key(ref Utf8JsonReader r)
+        {
+            var keys = _keys;
+            if (r.ValueIsEscaped)
+            {
+                for (var i = 0; i < keys.Length; i++)
+                {
+                    if (r.ValueTextEquals(keys[i]))
+                    {
+                        return _keyIds[i];
+                    }
+                }
+
+                return KeyOther;
+            }
+
+            var name = r.ValueSpan;
+            for (var i = 0; i < keys.Length; i++)
+            {
+                if (keys[i].Length == name.Length && name.SequenceEqual(keys[i]))
+                {
+                    return _keyIds[i];
+                }
+            }
+
+            return KeyOther;
         }
 
         public void Dispose() => _metadataText.Dispose();
@@ -211,7 +255,8 @@ internal static class RunFrameJsonlReader
                     break;
                 }
 
-                if (r.ValueTextEquals(_item))
+                var key = Key(ref r);
+                if (key == KeyItem)
                 {
                     r.Read();
                     idSeen = true;
@@ -221,11 +266,11 @@ internal static class RunFrameJsonlReader
                         _pending.Add((KindProblem, _o.ItemColumn, "item_id must be a string"));
                     }
                 }
-                else if (r.ValueTextEquals(_score))
+                else if (key == KeyScore)
                 {
                     r.Read();
                     scoreSeen = true;
-                    if (r.TokenType == JsonTokenType.Number && r.TryGetDouble(out var s) && double.IsFinite(s))
+                    if (r.TokenType == JsonTokenType.Number && (Utf8Double.TryParsePlain(r.ValueSpan, out var s) || r.TryGetDouble(out s)) && double.IsFinite(s))
                     {
                         score = s;
                         scoreOk = true;
@@ -236,15 +281,19 @@ internal static class RunFrameJsonlReader
                         _pending.Add((KindScoreProblem, null, (number ? "score must be a finite number, not " : "score must be a number, not ") + RawText(ref r, line)));
                     }
                 }
-                else if (r.ValueTextEquals(_cluster))
+                else if (key == KeyCluster)
                 {
                     r.Read();
                     cluster = LineValue.At(ref r);
                 }
-                else if (r.ValueTextEquals(_epoch))
+                else if (key == KeyEpoch)
                 {
                     r.Read();
-                    if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var e))
+                    if (r.TokenType == JsonTokenType.Number && r.ValueSpan is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
+                    {
+                        epoch = digit - '0';
+                    }
+                    else if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var e))
                     {
                         epoch = e;
                     }
@@ -253,7 +302,7 @@ internal static class RunFrameJsonlReader
                         _pending.Add((KindProblem, _o.EpochColumn, "epoch must be an integer >= 0, not " + RawText(ref r, line)));
                     }
                 }
-                else if (r.ValueTextEquals("metadata"u8) || r.ValueTextEquals("metadata_json"u8))
+                else if (key == KeyMetadata)
                 {
                     r.Read();
                     if (r.TokenType == JsonTokenType.StartObject)
@@ -281,10 +330,10 @@ internal static class RunFrameJsonlReader
                         _pending.Add((KindProblem, "metadata", "metadata must be an object"));
                     }
                 }
-                else if (RunField(ref r) is var f && f >= 0)
+                else if (key >= KeyRunField)
                 {
                     r.Read();
-                    ObserveRunField(ref r, line, f);
+                    ObserveRunField(ref r, line, key - KeyRunField);
                 }
                 else
                 {
@@ -369,19 +418,6 @@ internal static class RunFrameJsonlReader
             }
 
             public ReadOnlySpan<byte> In(ReadOnlySpan<byte> line) => _copy ?? line.Slice(_start, _length);
-        }
-
-        private int RunField(ref Utf8JsonReader r)
-        {
-            for (var i = 0; i < _runNames.Length; i++)
-            {
-                if (r.ValueTextEquals(_runNames[i]))
-                {
-                    return i;
-                }
-            }
-
-            return -1;
         }
 
         /// <summary>
