@@ -23,7 +23,12 @@ public class FileToVerdictBenchmarks
     private string _base = string.Empty;
     private string _cand = string.Empty;
 
-    [Params(RunFrameFormat.Json, RunFrameFormat.Jsonl, RunFrameFormat.Csv, RunFrameFormat.Parquet)]
+    /// <summary>All four formats, or those named in <c>EVALSIG_BENCH_FORMATS</c> (e.g. <c>Json,Jsonl</c>).</summary>
+    public static RunFrameFormat[] Formats => Environment.GetEnvironmentVariable("EVALSIG_BENCH_FORMATS") is { Length: > 0 } f
+        ? Array.ConvertAll(f.Split(','), x => Enum.Parse<RunFrameFormat>(x.Trim(), ignoreCase: true))
+        : [RunFrameFormat.Json, RunFrameFormat.Jsonl, RunFrameFormat.Csv, RunFrameFormat.Parquet];
+
+    [ParamsSource(nameof(Formats))]
     public RunFrameFormat Format { get; set; }
 
     [GlobalSetup]
@@ -69,6 +74,15 @@ public class FileToVerdictBenchmarks
 
     [Benchmark]
     public int ReadBothFiles() => RunFrameFile.Read(_base).Count + RunFrameFile.Read(_cand).Count;
+
+    /// <summary>The gate as the CLI runs it: both files read at once on two threads (set beside the two-thread floors).</summary>
+    [Benchmark]
+    public GateVerdict GatePairedTReadingInParallel()
+    {
+        var candidate = System.Threading.Tasks.Task.Run(() => RunFrameFile.Read(_cand));
+        var baseline = RunFrameFile.Read(_base);
+        return EvalGate.Decide(baseline, candidate.GetAwaiter().GetResult(), new GateOptions { MinDelta = 0.005, Inference = new InferenceOptions { Method = InferenceMethod.PairedT, Alternative = Alternative.Greater } }).Verdict;
+    }
 
     [Benchmark]
     public GateVerdict GatePairedT()

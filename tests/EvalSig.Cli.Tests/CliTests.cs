@@ -9,6 +9,21 @@ namespace EvalSig.Cli.Tests;
 public class CliTests
 {
     [Fact]
+    public void TheCliRuntimeConfig_CarriesItsStartUpAndMemorySettings()
+    {
+        // Issue 16: these runtime settings are what make a 1M-item gate take ~0.8 s instead of ~1.45 s and
+        // peak lower; losing one in a project edit would not fail any other test.
+        var dll = typeof(Cli).Assembly.GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), false)
+            .Cast<System.Reflection.AssemblyMetadataAttribute>().Single(a => a.Key == "CliDll").Value!;
+        using var config = JsonDocument.Parse(File.ReadAllText(Path.ChangeExtension(dll, ".runtimeconfig.json")));
+        var p = config.RootElement.GetProperty("runtimeOptions").GetProperty("configProperties");
+        Assert.False(p.GetProperty("System.Runtime.TieredPGO").GetBoolean());
+        Assert.Equal(20, p.GetProperty("System.Runtime.TieredCompilation.CallCountingDelayMs").GetInt32());
+        Assert.False(p.GetProperty("System.GC.Concurrent").GetBoolean());
+        Assert.True(p.GetProperty("EvalSig.RunFrames.ReturnMemoryBetweenRowGroups").GetBoolean());
+    }
+
+    [Fact]
     public void Version_PrintsTheVersion()
     {
         var r = Cli.Run("version");

@@ -271,8 +271,41 @@ public class CompactColumnsTests
         var head = new byte[65536];
         stream.ReadExactly(head);
 
-        Assert.Equal(items, RunFrameFile.CountItems(stream, head, format));
+        Assert.Equal(items, RunFrameFile.CountItems(stream, head, format, out var slash));
         Assert.Equal(head.Length, stream.Position);
+        Assert.False(slash);
+    }
+
+    [Theory]
+    [InlineData(null)] // no '/' anywhere: read without looking for comments
+    [InlineData("/* a block comment */")]
+    [InlineData("// a line comment\n")]
+    [InlineData("\"url\":\"https://example.org/x\",")] // a '/' in a string only
+    public void ALargeJsonFile_ReadsTheSame_WithOrWithoutCommentsAndSlashes(string? extra)
+    {
+        // Files of 4 MB and more are scanned before they are parsed; one without a '/' is tokenized without
+        // comment handling. Either way comments are skipped and every item is read.
+        using var scratch = new Scratch();
+        var path = scratch.File("big.json");
+        var text = new StringBuilder("{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[");
+        const int items = 60000;
+        for (var i = 0; i < items; i++)
+        {
+            text.Append(i > 0 ? "," : string.Empty);
+            if (i == items / 2 && extra is not null && !extra.StartsWith('"'))
+            {
+                text.Append(extra);
+            }
+
+            text.Append("{\"item_id\": \"q").Append(i).Append("\", ").Append(i == 7 && extra is not null && extra.StartsWith('"') ? extra : string.Empty)
+                .Append("\"score\": 0.5, \"metadata\": {\"pad\": \"").Append('x', 40).Append("\"}}");
+        }
+
+        File.WriteAllText(path, text.Append("]}").ToString());
+        Assert.True(new FileInfo(path).Length >= 4 << 20);
+        var f = RunFrameFile.Read(path);
+        Assert.Equal(items, f.Count);
+        Assert.Equal("q59999", f.ItemIds[^1]);
     }
 
     [Fact]

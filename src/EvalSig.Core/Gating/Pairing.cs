@@ -101,8 +101,8 @@ internal static class Pairing
         }
         else
         {
-            b = new double[n];
-            c = new double[n];
+            b = LargeArrays.New<double>(n);
+            c = LargeArrays.New<double>(n);
             for (var k = 0; k < n; k++)
             {
                 b[k] = bs[pairsBase[k]];
@@ -110,7 +110,7 @@ internal static class Pairing
             }
         }
 
-        var d = new double[n];
+        var d = LargeArrays.New<double>(n);
         for (var k = 0; k < n; k++)
         {
             d[k] = c[k] - b[k];
@@ -182,8 +182,8 @@ internal static class Pairing
         }
 
         var cap = Math.Min(bc.Scores.Length, candEpoch0);
-        var pairsBase = new int[cap];
-        var pairsCand = new int[cap];
+        var pairsBase = LargeArrays.New<int>(cap);
+        var pairsCand = LargeArrays.New<int>(cap);
         var n = 0;
         var baseEpoch0 = 0;
         for (var i = 0; i < bc.Scores.Length; i++)
@@ -258,7 +258,7 @@ internal static class Pairing
 
         var dense = new int[bc.ClusterLabels.Count];
         Array.Fill(dense, -1);
-        var index = new int[n];
+        var index = LargeArrays.New<int>(n);
         var count = 0;
         var singletons = 0;
         var disagree = 0;
@@ -353,7 +353,7 @@ internal static class Pairing
         }
 
         var dense = new Dictionary<string, int>(StringComparer.Ordinal);
-        var index = new int[n];
+        var index = LargeArrays.New<int>(n);
         var count = 0;
         var singletons = 0;
         for (var k = 0; k < n; k++)

@@ -128,22 +128,22 @@ internal sealed class RunFrameBuilder
         if (i == _scores.Length)
         {
             var n = Grow(i);
-            Array.Resize(ref _scores, n);
+            LargeArrays.Resize(ref _scores, n);
             if (_clusterCodes is not null)
             {
-                Array.Resize(ref _clusterCodes, n);
+                LargeArrays.Resize(ref _clusterCodes, n);
             }
 
             if (_epochs is not null)
             {
-                Array.Resize(ref _epochs, n);
+                LargeArrays.Resize(ref _epochs, n);
             }
         }
 
         _scores[i] = score;
         if (clusterCode >= 0 && _clusterCodes is null)
         {
-            _clusterCodes = new int[_scores.Length];
+            _clusterCodes = LargeArrays.New<int>(_scores.Length);
             _clusterCodes.AsSpan(0, i).Fill(-1);
         }
 
@@ -154,7 +154,7 @@ internal sealed class RunFrameBuilder
 
         if (epoch != 0 && _epochs is null)
         {
-            _epochs = new int[_scores.Length];
+            _epochs = LargeArrays.New<int>(_scores.Length);
         }
 
         if (_epochs is not null)
@@ -178,15 +178,15 @@ internal sealed class RunFrameBuilder
     {
         if (items > _scores.Length)
         {
-            Array.Resize(ref _scores, items);
+            LargeArrays.Resize(ref _scores, items);
             if (_clusterCodes is not null)
             {
-                Array.Resize(ref _clusterCodes, items);
+                LargeArrays.Resize(ref _clusterCodes, items);
             }
 
             if (_epochs is not null)
             {
-                Array.Resize(ref _epochs, items);
+                LargeArrays.Resize(ref _epochs, items);
             }
         }
 

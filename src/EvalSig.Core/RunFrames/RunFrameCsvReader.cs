@@ -123,7 +123,11 @@ internal static class RunFrameCsvReader
 
             var e = 0;
             var epochText = epoch >= 0 && epoch < count ? csv.Field(epoch) : default;
-            if (!RunFrameJsonlReader.IsBlank(epochText) && !int.TryParse(epochText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out e))
+            if (epochText is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
+            {
+                e = digit - '0';
+            }
+            else if (!RunFrameJsonlReader.IsBlank(epochText) && !int.TryParse(epochText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out e))
             {
                 b.Problem(index, o.EpochColumn, $"epoch must be an integer >= 0, not '{Encoding.UTF8.GetString(epochText)}'");
                 e = 0;

@@ -27,12 +27,13 @@ internal static class RunFrameJsonReader
         End,
     }
 
-    public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel)
+    /// <param name="commentsPossible">False when the caller knows the text has no '/' at all, so no comment to skip.</param>
+    public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel, bool commentsPossible = true)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
         try
         {
-            ReadCore(stream, b, ref buffer, cancel);
+            ReadCore(stream, b, ref buffer, commentsPossible, cancel);
         }
         finally
         {
@@ -40,11 +41,11 @@ internal static class RunFrameJsonReader
         }
     }
 
-    private static void ReadCore(Stream stream, RunFrameBuilder b, ref byte[] buffer, CancellationToken cancel)
+    private static void ReadCore(Stream stream, RunFrameBuilder b, ref byte[] buffer, bool commentsPossible, CancellationToken cancel)
     {
         var len = 0;
         var eof = false;
-        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+        var state = new JsonReaderState(new JsonReaderOptions { CommentHandling = commentsPossible ? JsonCommentHandling.Skip : JsonCommentHandling.Disallow });
         var phase = Phase.Start;
         var header = new HeaderFields();
         var itemsSeen = false;

@@ -186,6 +186,7 @@ internal static class RunFrameJsonlReader
             // Every key a fast line knows, in the order they are tried (an item field named like a run field is the item field).
             _keys = [_item, _score, _cluster, _epoch, "metadata"u8.ToArray(), "metadata_json"u8.ToArray(), .. _runNames];
             _keyIds = [KeyItem, KeyScore, KeyCluster, KeyEpoch, KeyMetadata, KeyMetadata, .. System.Linq.Enumerable.Range(KeyRunField, _runNames.Length)];
+            _keyPrefixes = Array.ConvertAll(_keys, k => Prefix(k));
         }
 
         private const int KeyOther = -1;
@@ -198,6 +199,24 @@ internal static class RunFrameJsonlReader
 
         private readonly byte[][] _keys;
         private readonly int[] _keyIds;
+        private readonly ulong[] _keyPrefixes;
+
+        /// <summary>A name's first (up to) eight bytes as one number: most keys differ there, so one comparison tells them apart.</summary>
+        private static ulong Prefix(ReadOnlySpan<byte> name)
+        {
+            if (name.Length >= 8)
+            {
+                return System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(name);
+            }
+
+            ulong v = 0;
+            for (var i = name.Length - 1; i >= 0; i--)
+            {
+                v = (v << 8) | name[i];
+            }
+
+            return v;
+        }
 
         /// <summary>Which known key the property name the reader is at is (issue 16: one pass over lengths and bytes, not a ValueTextEquals per key).</summary>
         private int Key(ref Utf8JsonReader r)
@@ -217,9 +236,11 @@ internal static class RunFrameJsonlReader
             }
 
             var name = r.ValueSpan;
+            var prefix = Prefix(name);
+            var prefixes = _keyPrefixes;
             for (var i = 0; i < keys.Length; i++)
             {
-                if (keys[i].Length == name.Length && name.SequenceEqual(keys[i]))
+                if (prefixes[i] == prefix && keys[i].Length == name.Length && (name.Length <= 8 || name[8..].SequenceEqual(keys[i].AsSpan(8))))
                 {
                     return _keyIds[i];
                 }

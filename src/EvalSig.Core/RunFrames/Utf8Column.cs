@@ -181,12 +181,12 @@ internal sealed class Utf8ColumnBuilder
         _endsCapacity = Math.Max(_endsCapacity, entries);
         if (_ends is not null && entries > _ends.Length)
         {
-            Array.Resize(ref _ends, entries);
+            LargeArrays.Resize(ref _ends, entries);
         }
 
         if (bytes > _bytes.Length)
         {
-            Array.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, bytes));
+            LargeArrays.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, bytes));
         }
     }
 
@@ -236,7 +236,7 @@ internal sealed class Utf8ColumnBuilder
             }
 
             // The first entry of another length: from here on, offsets.
-            _ends = new int[Math.Max(_endsCapacity, Count + 1)];
+            _ends = LargeArrays.New<int>(Math.Max(_endsCapacity, Count + 1));
             for (var i = 0; i < Count; i++)
             {
                 _ends[i] = (i + 1) * _width;
@@ -245,7 +245,7 @@ internal sealed class Utf8ColumnBuilder
 
         if (Count == _ends.Length)
         {
-            Array.Resize(ref _ends, Grow(_ends.Length));
+            LargeArrays.Resize(ref _ends, Grow(_ends.Length));
         }
 
         _ends[Count++] = _length;
@@ -260,7 +260,7 @@ internal sealed class Utf8ColumnBuilder
 
         if (_length + extra > _bytes.Length)
         {
-            Array.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, Math.Max((long)_length + extra, Grow(_bytes.Length))));
+            LargeArrays.Resize(ref _bytes, (int)Math.Min(Array.MaxLength, Math.Max((long)_length + extra, Grow(_bytes.Length))));
         }
     }
 
@@ -315,7 +315,7 @@ internal sealed class SparseTextColumn
         {
             if (items > _rows.Length)
             {
-                Array.Resize(ref _rows, items);
+                LargeArrays.Resize(ref _rows, items);
             }
 
             _values.Reserve(items, bytes);
@@ -325,7 +325,7 @@ internal sealed class SparseTextColumn
         {
             if (_values.Count == _rows.Length)
             {
-                Array.Resize(ref _rows, (int)Math.Min(Array.MaxLength, (long)_rows.Length * 2));
+                LargeArrays.Resize(ref _rows, (int)Math.Min(Array.MaxLength, (long)_rows.Length * 2));
             }
         }
 
