@@ -238,53 +238,66 @@ public class CompactColumnsTests
         Assert.Equal(mixed.ItemEpochs, m.ItemEpochs);
     }
 
-    [Theory]
-    [InlineData(RunFrameFormat.Json, 0, 60000)]
-    [InlineData(RunFrameFormat.Json, 5, 60000)]
-    [InlineData(RunFrameFormat.Jsonl, 0, 60000)]
-    [InlineData(RunFrameFormat.Jsonl, 3, 59999)]
-    [InlineData(RunFrameFormat.Csv, 0, 60000)]
-    [InlineData(RunFrameFormat.Csv, 7, 59999)]
-    public void CountItems_CountsEveryItemOfALargeFile_AcrossBlockBoundaries_AndPutsTheStreamBack(RunFrameFormat format, int pad, int items)
+    [Fact]
+    public void ALargeMalformedJsonFile_IsRefusedWithTheErrorOfTheReadingThatSkipsComments()
     {
-        // Items of varying length (padding shifts where the 1 MB read blocks cut them); a JSONL or CSV file
-        // whose last line has no newline. The count sizes the score column exactly, so it must be exact here.
-        var text = new StringBuilder(format == RunFrameFormat.Csv ? "item_id,score\n" : format == RunFrameFormat.Json ? "{\"run_id\":\"r\",\"items\":[" : string.Empty);
-        for (var i = 0; i < items; i++)
+        using var scratch = new Scratch();
+        var path = scratch.File("bad.json");
+        var text = new StringBuilder("{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[");
+        for (var i = 0; i < 60000; i++)
         {
-            var id = "q" + i + new string('x', (i * 7 + pad) % 40);
-            text.Append(format switch
-            {
-                RunFrameFormat.Csv => id + ",0.5",
-                RunFrameFormat.Json => (i > 0 ? "," : string.Empty) + "{\"item_id\": \"" + id + "\", \"score\": 0.5}",
-                _ => "{\"item_id\":\"" + id + "\",\"score\":0.5}",
-            });
-            if (format != RunFrameFormat.Json && (i < items - 1 || items % 2 == 0))
-            {
-                text.Append('\n');
-            }
+            text.Append(i > 0 ? "," : string.Empty).Append("{\"item_id\": \"q").Append(i).Append("\", /* ok */ \"score\": 0.5, \"metadata\": {\"pad\": \"").Append('x', 40).Append("\"}}");
         }
 
-        var bytes = Encoding.UTF8.GetBytes(text.Append(format == RunFrameFormat.Json ? "]}" : string.Empty).ToString());
-        Assert.True(bytes.Length > 1 << 20);
-        using var stream = new MemoryStream(bytes);
-        var head = new byte[65536];
-        stream.ReadExactly(head);
+        File.WriteAllText(path, text.Append("],}").ToString()); // a trailing comma: malformed however comments are treated
+        var ex = Assert.Throws<RunFrameInvalidException>(() => RunFrameFile.Read(path));
+        var p = Assert.Single(ex.Problems);
+        Assert.StartsWith("malformed JSON", p.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("comment", p.Message, StringComparison.OrdinalIgnoreCase);
+    }
 
-        Assert.Equal(items, RunFrameFile.CountItems(stream, head, format, out var slash));
-        Assert.Equal(head.Length, stream.Position);
-        Assert.False(slash);
+    [Fact]
+    public void AFileDenserThanItsHead_GrowsItsColumns_AndAlignedRunsWithSlackPairExactly()
+    {
+        // The first 64 KB hold long ids, the rest short ones: the head's estimate is far too low, the columns
+        // grow; a frame keeps whatever slack its columns have, and pairing sees exactly Count scores.
+        using var scratch = new Scratch();
+        string Write(string name, double score)
+        {
+            var text = new StringBuilder("{\"run_id\":\"" + name + "\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[");
+            for (var i = 0; i < 200000; i++)
+            {
+                var id = i < 300 ? "long" + new string('x', 200) + i.ToString(CultureInfo.InvariantCulture) : "s" + i.ToString(CultureInfo.InvariantCulture);
+                text.Append(i > 0 ? "," : string.Empty).Append("{\"item_id\":\"").Append(id).Append("\",\"score\":").Append((i % 2 == 0 ? score : 1 - score).ToString(CultureInfo.InvariantCulture)).Append('}');
+            }
+
+            var path = scratch.File(name + ".json");
+            File.WriteAllText(path, text.Append("]}").ToString());
+            return path;
+        }
+
+        var b = RunFrameFile.Read(Write("b", 0.25));
+        var c = RunFrameFile.Read(Write("c", 0.75));
+        Assert.Equal(200000, b.Count);
+        Assert.Equal(200000, b.Scores.Count);
+        Assert.Equal(0.25, b.Scores[^2]);
+        Assert.Throws<ArgumentOutOfRangeException>(() => b.GetItem(200000));
+        var p = Pairing.Pair(b, c, null, noCluster: false);
+        Assert.Equal(200000, p.Baseline.Count);
+        Assert.Equal(200000, p.Candidate.Count);
+        Assert.Equal(200000, p.Differences.Length);
+        Assert.Equal(0.0, b.MeanScore - 0.5, 12);
     }
 
     [Theory]
-    [InlineData(null)] // no '/' anywhere: read without looking for comments
-    [InlineData("/* a block comment */")]
+    [InlineData(null)] // read without looking for comments, in one reading
+    [InlineData("/* a block comment */")] // that reading fails: read again, with comments skipped
     [InlineData("// a line comment\n")]
     [InlineData("\"url\":\"https://example.org/x\",")] // a '/' in a string only
     public void ALargeJsonFile_ReadsTheSame_WithOrWithoutCommentsAndSlashes(string? extra)
     {
-        // Files of 4 MB and more are scanned before they are parsed; one without a '/' is tokenized without
-        // comment handling. Either way comments are skipped and every item is read.
+        // JSON files of 4 MB and more are first tokenized without comment handling, and read again with it
+        // when that fails. Either way comments are skipped and every item is read.
         using var scratch = new Scratch();
         var path = scratch.File("big.json");
         var text = new StringBuilder("{\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"a\",\"items\":[");

@@ -188,7 +188,7 @@ public static class EvalComparer
         }
 
         var method = requested == InferenceMethod.Auto ? (binary ? InferenceMethod.Newcombe : InferenceMethod.WelchT) : requested;
-        var (nb, nc) = (p.Baseline.Length, p.Candidate.Length);
+        var (nb, nc) = (p.Baseline.Count, p.Candidate.Count);
         var alpha = options.Alpha;
         var alt = options.Alternative;
         TestResult r;

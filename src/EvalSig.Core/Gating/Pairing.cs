@@ -10,9 +10,11 @@ namespace EvalSig.Core.Gating;
 /// <summary>Baseline and candidate joined on item_id at epoch 0, with clusters resolved.</summary>
 internal sealed class PairedRuns
 {
-    public required double[] Baseline { get; init; }
+    /// <summary>The baseline's paired scores (for aligned runs, the frame's own column, read-only).</summary>
+    public required ArraySegment<double> Baseline { get; init; }
 
-    public required double[] Candidate { get; init; }
+    /// <summary>The candidate's paired scores, in baseline order.</summary>
+    public required ArraySegment<double> Candidate { get; init; }
 
     /// <summary>d = candidate - baseline, in baseline order.</summary>
     public required double[] Differences { get; init; }
@@ -61,7 +63,7 @@ internal static class Pairing
         {
             // The common case (issue 16): both runs list the same items in the same order at epoch 0, which
             // one comparison of the id bytes shows. Pair i is item i of both; no index arrays at all.
-            (pairsBase, pairsCand, n) = (null, null, bc.Scores.Length);
+            (pairsBase, pairsCand, n) = (null, null, bc.Count);
             (otherEpochs, baseEpoch0, candEpoch0) = (0, n, n);
         }
         else
@@ -94,26 +96,30 @@ internal static class Pairing
         // otherwise the paired scores are gathered in baseline order.
         var bs = bc.Scores;
         var cs = cc.Scores;
-        double[] b, c;
+        ArraySegment<double> b, c;
         if (pairsBase is null)
         {
             (b, c) = (bs, cs);
         }
         else
         {
-            b = LargeArrays.New<double>(n);
-            c = LargeArrays.New<double>(n);
+            var gatheredB = LargeArrays.New<double>(n);
+            var gatheredC = LargeArrays.New<double>(n);
+            ReadOnlySpan<double> fromB = bs, fromC = cs;
             for (var k = 0; k < n; k++)
             {
-                b[k] = bs[pairsBase[k]];
-                c[k] = cs[pairsCand![k]];
+                gatheredB[k] = fromB[pairsBase[k]];
+                gatheredC[k] = fromC[pairsCand![k]];
             }
+
+            (b, c) = (gatheredB, gatheredC);
         }
 
         var d = LargeArrays.New<double>(n);
+        ReadOnlySpan<double> pb = b, pc = c;
         for (var k = 0; k < n; k++)
         {
-            d[k] = c[k] - b[k];
+            d[k] = pc[k] - pb[k];
         }
 
         var key = clusterKey ?? DefaultClusterKey;
@@ -164,7 +170,7 @@ internal static class Pairing
     /// <summary>Inner join on item_id at epoch 0, in baseline order, over the id bytes (a hash table of the candidate's epoch-0 items).</summary>
     private static (int[] Base, int[] Cand, int N, int OtherEpochs, int BaseEpoch0, int CandEpoch0) HashJoin(RunFrameColumnsData bc, RunFrameColumnsData cc)
     {
-        var candCount = cc.Scores.Length;
+        var candCount = cc.Count;
         var table = new ItemKeyTable(cc.Ids, cc.Epochs, candCount);
         var otherEpochs = 0;
         var candEpoch0 = 0;
@@ -181,12 +187,12 @@ internal static class Pairing
             }
         }
 
-        var cap = Math.Min(bc.Scores.Length, candEpoch0);
+        var cap = Math.Min(bc.Count, candEpoch0);
         var pairsBase = LargeArrays.New<int>(cap);
         var pairsCand = LargeArrays.New<int>(cap);
         var n = 0;
         var baseEpoch0 = 0;
-        for (var i = 0; i < bc.Scores.Length; i++)
+        for (var i = 0; i < bc.Count; i++)
         {
             if ((bc.Epochs?[i] ?? 0) != 0)
             {

@@ -54,12 +54,12 @@ public sealed class RunFrame
     /// <summary>The format, file, tool and tool version the frame was read from; null for frames built in memory.</summary>
     public RunFrameProvenance? Provenance { get; }
 
-    public int Count => _c.Scores.Length;
+    public int Count => _c.Count;
 
     /// <summary>The item ids, decoded from the frame's compact column as they are read.</summary>
     public IReadOnlyList<string> ItemIds => new ReadOnlyCollection<string>(new ColumnView<string>(Count, ItemId));
 
-    public IReadOnlyList<double> Scores => Array.AsReadOnly(_c.Scores);
+    public IReadOnlyList<double> Scores => new ReadOnlyCollection<double>(_c.Scores);
 
     public IReadOnlyList<string?> ClusterIds => new ReadOnlyCollection<string?>(new ColumnView<string?>(Count, ClusterId));
 
@@ -128,7 +128,8 @@ public sealed class RunFrame
 
     internal ReadOnlySpan<double> ScoreSpan => _c.Scores;
 
-    internal double[] ScoreArray => _c.Scores;
+    /// <summary>The score column itself; only its first <see cref="Count"/> entries are scores.</summary>
+    internal double[] ScoreArray => _c.ScoreStore;
 
     /// <summary>True when some item has an epoch other than 0.</summary>
     internal bool HasEpochs => _c.Epochs is not null;
@@ -194,10 +195,15 @@ internal sealed record RunFrameHeader(string? RunId, string? ModelId, string? Ta
 /// <summary>
 /// A frame's columns (issue 16): scores as doubles; item ids as UTF-8 bytes end to end; a cluster code per
 /// item (-1 for none) into one string per distinct label; epochs only when some item is not at epoch 0;
-/// metadata only when some item has it. No object per item. ClusterCodes and Epochs may be longer than
-/// Scores (slack left from sizing them up front); only their first Scores.Length entries count.
+/// metadata only when some item has it. No object per item. ScoreStore, ClusterCodes and Epochs may be longer
+/// than <see cref="Count"/> (slack left from sizing them up front from the file's first bytes); only their first
+/// Count entries count, which <see cref="Scores"/> is.
 /// </summary>
-internal sealed record RunFrameColumnsData(Utf8Column Ids, double[] Scores, int[]? ClusterCodes, Utf8Column ClusterLabels, int[]? Epochs, SparseTextColumn? Metadata);
+internal sealed record RunFrameColumnsData(Utf8Column Ids, double[] ScoreStore, int Count, int[]? ClusterCodes, Utf8Column ClusterLabels, int[]? Epochs, SparseTextColumn? Metadata)
+{
+    /// <summary>The scores, exactly <see cref="Count"/> of them.</summary>
+    public ArraySegment<double> Scores => new(ScoreStore, 0, Count);
+}
 
 /// <summary>
 /// A read-only list whose elements are computed from an index when read. Exposed wrapped in a

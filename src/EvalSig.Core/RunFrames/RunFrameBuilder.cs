@@ -338,14 +338,15 @@ internal sealed class RunFrameBuilder
             throw new RunFrameInvalidException(Path, problems);
         }
 
+        // Scores keep the slack of a column sized from the file's first bytes (a frame reads only its first
+        // Count); a column grown past its need by more than an eighth is copied, as codes and epochs are.
         var n = Count;
-        var scores = _scores.Length == n ? _scores : _scores.AsSpan(0, n).ToArray();
-        _scores = Array.Empty<double>();
+        var scores = Trim(ref _scores!, n)!;
         var codes = Trim(ref _clusterCodes, n);
         var epochs = Trim(ref _epochs, n);
         var ids = _ids.Build();
         var metadata = _metadata?.Build(n);
-        return new RunFrame(Header, new RunFrameColumnsData(ids, scores, codes, _clusterLabels.Build(), epochs, metadata), Path, Provenance);
+        return new RunFrame(Header, new RunFrameColumnsData(ids, scores, n, codes, _clusterLabels.Build(), epochs, metadata), Path, Provenance);
     }
 
     private static T[]? Trim<T>(ref T[]? array, int n)
@@ -355,8 +356,8 @@ internal sealed class RunFrameBuilder
             return null;
         }
 
-        // Codes and epochs are read by index below Count only, so a little slack stays (a copy would cost
-        // more at its peak than the slack does); scores are handed to the statistics whole and are exact.
+        // Columns are read by index below Count only, so a little slack stays (a copy would cost more at its
+        // peak than the slack does).
         var result = array.Length - n <= array.Length / 8 ? array : array.AsSpan(0, n).ToArray();
         array = null;
         return result;

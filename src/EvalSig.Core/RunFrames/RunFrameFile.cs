@@ -203,7 +203,7 @@ public static class RunFrameFile
         }
     }
 
-    private static RunFrameBuilder ParseStreamCore(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel)
+    private static RunFrameBuilder ParseStreamCore(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel, bool commentsFirst = false)
     {
         var head = new byte[DetectBytes];
         var n = ReadFully(stream, head);
@@ -234,21 +234,26 @@ public static class RunFrameFile
             return b;
         }
 
-        var commentsPossible = true;
         if (n == head.Length && stream.CanSeek && format is RunFrameFormat.Json or RunFrameFormat.Jsonl or RunFrameFormat.Csv)
         {
-            var slash = true;
-            ReserveFromHead(b, format, head, stream.Length, stream.Length >= CountItemsFrom ? CountItems(stream, head, format, out slash) : -1);
-
-            // JSON with comments is read (they are skipped), but a file without a single '/' has none: its
-            // tokenizer takes the faster path that does not look for them (issue 16; the result is the same).
-            commentsPossible = slash;
+            ReserveFromHead(b, format, head, stream.Length);
         }
+
+        // JSON may carry comments (they are skipped), but looking for them slows the tokenizer (issue 16). A
+        // large file that can be read again is first read as if it had none; only if that fails is it read
+        // again from the start, with comments skipped, and that reading decides (a file with comments, or a
+        // malformed one, then costs two readings).
+        var commentsPossible = !(commentsFirst is false && format == RunFrameFormat.Json && n == head.Length && stream.CanSeek && stream.Length >= NoCommentsFirstFrom);
 
         using var input = new ReplayStream(head, n, stream);
         try
         {
             ReadFormat(stream, input, format, zip, b, o, name, filePath, commentsPossible, cancel);
+            if (!commentsPossible && b.Malformed)
+            {
+                stream.Position = 0;
+                return ParseStreamCore(stream, name, filePath, o, transcodedFrom, cancel, commentsFirst: true);
+            }
         }
         catch (Exception ex) when (ReaderFailure.IsDataFailure(ex))
         {
@@ -308,88 +313,15 @@ public static class RunFrameFile
 
     private const int DetectBytes = 64 * 1024;
 
+    /// <summary>JSON files this large are first read without looking for comments (a small one costs too little to matter).</summary>
+    private const long NoCommentsFirstFrom = 4 << 20;
+
     /// <summary>
     /// Sizes the columns once from the file's length and its first 64 KB (items per byte there; for JSON
     /// also the mean id length), so that a large file is not read into columns that grow step by step.
     /// An estimate only: the columns still grow if the rest of the file is denser.
     /// </summary>
-    /// <summary>Files this large are counted before they are read (a fast scan; see <see cref="CountItems"/>).</summary>
-    private const long CountItemsFrom = 4 << 20;
-
-    /// <summary>
-    /// The items of a large JSON, JSONL or CSV file, counted by one scan of its bytes before it is parsed
-    /// (issue 16): <c>"item_id"</c> members for JSON, lines for JSONL and CSV. Exact for the files EvalSig and
-    /// the usual exporters write, so the score column is allocated at its final length and never copied to
-    /// trim it; a count that is off (a nested "item_id" key, a quoted line break) only costs slack or growth.
-    /// The scan reads at memory speed from the page cache (about 40 ms for 130 MB); the stream is put back.
-    /// <paramref name="slash"/> tells whether any byte is '/' (without one, JSON can hold no comment).
-    /// </summary>
-    internal static long CountItems(Stream stream, ReadOnlySpan<byte> head, RunFrameFormat format, out bool slash)
-    {
-        slash = false;
-        var json = format == RunFrameFormat.Json;
-        ReadOnlySpan<byte> pattern = json ? "\"item_id\""u8 : "\n"u8;
-        var start = stream.Position;
-        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(1 << 20);
-        try
-        {
-            // The head, then the rest in blocks; a pattern across a block boundary is found through the
-            // bytes carried over from the previous block (too few to hold a whole one on their own).
-            head.CopyTo(buffer);
-            var filled = head.Length;
-            long count = 0;
-            var last = head.Length > 0 ? head[^1] : (byte)0;
-            while (true)
-            {
-                count += Occurrences(buffer.AsSpan(0, filled), pattern);
-                slash = slash || buffer.AsSpan(0, filled).Contains((byte)'/');
-                var keep = Math.Min(pattern.Length - 1, filled);
-                buffer.AsSpan(filled - keep, keep).CopyTo(buffer);
-                var got = stream.Read(buffer, keep, buffer.Length - keep);
-                if (got == 0)
-                {
-                    break;
-                }
-
-                filled = keep + got;
-                last = buffer[filled - 1];
-            }
-
-            if (json)
-            {
-                return count;
-            }
-
-            // Lines: a last line without its newline counts too; a CSV's first line is its header.
-            var lines = count + (last != (byte)'\n' ? 1 : 0);
-            return format == RunFrameFormat.Csv ? lines - 1 : lines;
-        }
-        finally
-        {
-            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
-            stream.Position = start;
-        }
-    }
-
-    private static long Occurrences(ReadOnlySpan<byte> data, ReadOnlySpan<byte> pattern)
-    {
-        if (pattern.Length == 1)
-        {
-            return data.Count(pattern[0]);
-        }
-
-        long n = 0;
-        int at;
-        while ((at = data.IndexOf(pattern)) >= 0)
-        {
-            n++;
-            data = data[(at + pattern.Length)..];
-        }
-
-        return n;
-    }
-
-    private static void ReserveFromHead(RunFrameBuilder b, RunFrameFormat format, ReadOnlySpan<byte> head, long length, long counted)
+    private static void ReserveFromHead(RunFrameBuilder b, RunFrameFormat format, ReadOnlySpan<byte> head, long length)
     {
         // Issue 16: every column is sized once from the first 64 KB (ids, cluster labels and metadata too),
         // so that neither growth nor a final trim leaves a copy behind: each would be a second column alive
@@ -409,9 +341,10 @@ public static class RunFrameFile
             return;
         }
 
-        // A counted file scales the head's sizes by items (the item count is then exact); otherwise by bytes.
-        var scale = counted > 0 ? (double)counted / est.Items * 1.02 : (double)length / head.Length * 1.05;
-        var estimate = (int)Math.Min(Math.Min(counted > 0 ? counted : est.Items * scale + 64, length / 8.0), Array.MaxLength);
+        // The head's sizes scaled by bytes, with 5% to spare: a frame keeps the slack (it reads only its first
+        // Count entries), and a file denser than its head grows its columns once or twice.
+        var scale = (double)length / head.Length * 1.05;
+        var estimate = (int)Math.Min(Math.Min(est.Items * scale + 64, length / 8.0), Array.MaxLength);
         b.ReserveLike(est, scale, estimate, maxMetadataBytes: length);
     }
 

@@ -36,9 +36,9 @@ internal static class EffectSizes
     /// Cliff's delta P(C &gt; B) - P(C &lt; B) over all (candidate, baseline) score pairs, by sorting
     /// and binary search: O(n log n) rather than O(n^2).
     /// </summary>
-    public static double CliffsDelta(double[] candidate, double[] baseline)
+    public static double CliffsDelta(ReadOnlySpan<double> candidate, ReadOnlySpan<double> baseline)
     {
-        var sorted = (double[])baseline.Clone();
+        var sorted = baseline.ToArray();
         Array.Sort(sorted);
         long greater = 0, less = 0;
         foreach (var c in candidate)
