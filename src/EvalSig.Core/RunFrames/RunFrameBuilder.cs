@@ -68,6 +68,7 @@ internal sealed class RunFrameBuilder
     /// The code of a cluster label given as UTF-8. Items of one cluster usually sit together, so a label
     /// equal to the previous one costs one byte comparison; any other a hash lookup; neither a string.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public int ClusterCode(ReadOnlySpan<byte> utf8)
     {
         if (_lastClusterCode >= 0 && utf8.SequenceEqual(_lastClusterUtf8.AsSpan(0, _lastClusterLength)))
@@ -75,6 +76,11 @@ internal sealed class RunFrameBuilder
             return _lastClusterCode;
         }
 
+        return NewClusterCode(utf8);
+    }
+
+    private int NewClusterCode(ReadOnlySpan<byte> utf8)
+    {
         _lastClusterCode = _clusterLabels.GetOrAdd(utf8);
         if (_lastClusterUtf8.Length < utf8.Length)
         {
@@ -98,6 +104,7 @@ internal sealed class RunFrameBuilder
     }
 
     /// <summary>Adds an item whose id is given as UTF-8 bytes (the readers' fast path: no string per item).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void AddUtf8(ReadOnlySpan<byte> itemId, double score, int clusterCode, int epoch, ReadOnlySpan<byte> metadataJson)
     {
         if (!metadataJson.IsEmpty)
@@ -122,7 +129,32 @@ internal sealed class RunFrameBuilder
         Push(score, clusterCode, epoch, null);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void Push(double score, int clusterCode, int epoch, string? metadataJson)
+    {
+        // The usual item: room left, its cluster code and epoch fit the columns as they are, no metadata text.
+        var i = Count;
+        if (i < _scores.Length && (clusterCode < 0 || _clusterCodes is not null) && (epoch == 0 || _epochs is not null) && metadataJson is null)
+        {
+            _scores[i] = score;
+            if (_clusterCodes is { } codes)
+            {
+                codes[i] = clusterCode;
+            }
+
+            if (_epochs is { } epochs)
+            {
+                epochs[i] = epoch;
+            }
+
+            Count = i + 1;
+            return;
+        }
+
+        PushAny(score, clusterCode, epoch, metadataJson);
+    }
+
+    private void PushAny(double score, int clusterCode, int epoch, string? metadataJson)
     {
         var i = Count;
         if (i == _scores.Length)

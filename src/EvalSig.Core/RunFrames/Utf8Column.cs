@@ -156,9 +156,14 @@ internal sealed class Utf8ColumnBuilder
     /// <summary>Bytes appended so far.</summary>
     public long ByteLength => _length;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     public void Append(ReadOnlySpan<byte> utf8)
     {
-        EnsureBytes(utf8.Length);
+        if ((uint)(_length + utf8.Length) > (uint)_bytes.Length)
+        {
+            EnsureBytes(utf8.Length);
+        }
+
         utf8.CopyTo(_bytes.AsSpan(_length));
         _length += utf8.Length;
         End();
@@ -218,7 +223,20 @@ internal sealed class Utf8ColumnBuilder
         return column;
     }
 
+    /// <summary>Ends the entry being appended: for ids of one width (the usual case) one comparison.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private void End()
+    {
+        if (_ends is null && _width >= 0 && _length - (Count * _width) == _width)
+        {
+            Count++;
+            return;
+        }
+
+        EndEntry();
+    }
+
+    private void EndEntry()
     {
         var start = _ends is null ? Count * Math.Max(_width, 0) : (Count == 0 ? 0 : _ends[Count - 1]);
         var length = _length - start;
