@@ -187,7 +187,30 @@ internal static class RunFrameJsonlReader
             _keys = [_item, _score, _cluster, _epoch, "metadata"u8.ToArray(), "metadata_json"u8.ToArray(), .. _runNames];
             _keyIds = [KeyItem, KeyScore, KeyCluster, KeyEpoch, KeyMetadata, KeyMetadata, .. System.Linq.Enumerable.Range(KeyRunField, _runNames.Length)];
             _keyPrefixes = Array.ConvertAll(_keys, k => Prefix(k));
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                // The first key of a name wins (an item column named like a run field is the item column).
+                var slot = Slot(_keyPrefixes[i]);
+                var taken = false;
+                while (_keySlots[slot] != 0 && !(taken = _keys[_keySlots[slot] - 1].AsSpan().SequenceEqual(_keys[i])))
+                {
+                    slot = (slot + 1) & (KeySlots - 1);
+                }
+
+                if (!taken)
+                {
+                    _keySlots[slot] = i + 1;
+                }
+            }
         }
+
+        private const int KeySlots = 64;
+
+        /// <summary>Key index + 1 by the hash of its prefix (0 = empty): a key is found in about one probe.</summary>
+        private readonly int[] _keySlots = new int[KeySlots];
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+        private static int Slot(ulong prefix) => (int)((prefix * 0x9E3779B97F4A7C15UL) >> 58);
 
         private const int KeyOther = -1;
         private const int KeyItem = 0;
@@ -201,7 +224,11 @@ internal static class RunFrameJsonlReader
         private readonly int[] _keyIds;
         private readonly ulong[] _keyPrefixes;
 
-        /// <summary>A name's first (up to) eight bytes as one number: most keys differ there, so one comparison tells them apart.</summary>
+        /// <summary>
+        /// A name's first eight bytes as one number (shorter names: their first and last four, or their bytes
+        /// and length): most keys differ there, so it hashes them and one comparison tells them apart.
+        /// </summary>
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
         private static ulong Prefix(ReadOnlySpan<byte> name)
         {
             if (name.Length >= 8)
@@ -209,10 +236,15 @@ internal static class RunFrameJsonlReader
                 return System.Runtime.InteropServices.MemoryMarshal.Read<ulong>(name);
             }
 
-            ulong v = 0;
-            for (var i = name.Length - 1; i >= 0; i--)
+            if (name.Length >= 4)
             {
-                v = (v << 8) | name[i];
+                return System.Runtime.InteropServices.MemoryMarshal.Read<uint>(name) | ((ulong)System.Runtime.InteropServices.MemoryMarshal.Read<uint>(name[^4..]) << 32);
+            }
+
+            ulong v = (ulong)name.Length << 56;
+            for (var i = 0; i < name.Length; i++)
+            {
+                v |= (ulong)name[i] << (8 * i);
             }
 
             return v;
@@ -237,10 +269,11 @@ internal static class RunFrameJsonlReader
 
             var name = r.ValueSpan;
             var prefix = Prefix(name);
-            var prefixes = _keyPrefixes;
-            for (var i = 0; i < keys.Length; i++)
+            var slots = _keySlots;
+            for (var slot = Slot(prefix); slots[slot] != 0; slot = (slot + 1) & (KeySlots - 1))
             {
-                if (prefixes[i] == prefix && keys[i].Length == name.Length && (name.Length <= 8 || name[8..].SequenceEqual(keys[i].AsSpan(8))))
+                var i = slots[slot] - 1;
+                if (_keyPrefixes[i] == prefix && keys[i].Length == name.Length && (name.Length <= 8 || name[8..].SequenceEqual(keys[i].AsSpan(8))))
                 {
                     return _keyIds[i];
                 }
