@@ -43,7 +43,7 @@ internal sealed class LabelTable
             }
 
             // Out of order: from here on, the hash table (it holds every label so far).
-            Rehash(Math.Max(_slotsWanted, (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, (count + 1) * 2L))));
+            Rehash(Math.Max(_slotsWanted, TableSize(count + 1)));
         }
 
         var hash = Hash(utf8);
@@ -74,7 +74,7 @@ internal sealed class LabelTable
     /// <summary>Room for about <paramref name="labels"/> labels of <paramref name="bytes"/> bytes in all, so the table does not grow step by step.</summary>
     public void Reserve(int labels, long bytes)
     {
-        var size = (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, labels * 2L)));
+        var size = TableSize(labels);
         if (_slots.Length == 0)
         {
             _slotsWanted = Math.Max(_slotsWanted, size);
@@ -86,6 +86,9 @@ internal sealed class LabelTable
 
         _labels.Reserve(labels, bytes);
     }
+
+    /// <summary>Slots for <paramref name="labels"/> labels at most half full: a power of two, at least 64, at most 2^30.</summary>
+    private static int TableSize(long labels) => (int)Math.Min(1 << 30, System.Numerics.BitOperations.RoundUpToPowerOf2((ulong)Math.Max(64, labels * 2)));
 
     /// <summary>The labels by code, as a column (decoded only when a label is read).</summary>
     public Utf8Column Build() => _labels.Build();

@@ -159,17 +159,7 @@ internal sealed class RunFrameBuilder
         var i = Count;
         if (i == _scores.Length)
         {
-            var n = Grow(i);
-            LargeArrays.Resize(ref _scores, n);
-            if (_clusterCodes is not null)
-            {
-                LargeArrays.Resize(ref _clusterCodes, n);
-            }
-
-            if (_epochs is not null)
-            {
-                LargeArrays.Resize(ref _epochs, n);
-            }
+            ResizeItemColumns(Grow(i));
         }
 
         _scores[i] = score;
@@ -210,19 +200,25 @@ internal sealed class RunFrameBuilder
     {
         if (items > _scores.Length)
         {
-            LargeArrays.Resize(ref _scores, items);
-            if (_clusterCodes is not null)
-            {
-                LargeArrays.Resize(ref _clusterCodes, items);
-            }
-
-            if (_epochs is not null)
-            {
-                LargeArrays.Resize(ref _epochs, items);
-            }
+            ResizeItemColumns(items);
         }
 
         _ids.Reserve(items, idBytes);
+    }
+
+    /// <summary>Scores, cluster codes and epochs are indexed alike: they always have one length.</summary>
+    private void ResizeItemColumns(int n)
+    {
+        LargeArrays.Resize(ref _scores, n);
+        if (_clusterCodes is not null)
+        {
+            LargeArrays.Resize(ref _clusterCodes, n);
+        }
+
+        if (_epochs is not null)
+        {
+            LargeArrays.Resize(ref _epochs, n);
+        }
     }
 
     /// <summary>

@@ -115,7 +115,7 @@ internal static class RunFrameCsvReader
             {
                 b.ScoreProblem(index, $"required field '{o.ScoreColumn}' is empty");
             }
-            else if (!Utf8Double.TryParsePlain(scoreText, out s) && !double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out s))
+            else if (!Utf8Numbers.TryParsePlainDouble(scoreText, out s) && !double.TryParse(scoreText, NumberStyles.Float, CultureInfo.InvariantCulture, out s))
             {
                 b.ScoreProblem(index, $"score must be a number, not '{Encoding.UTF8.GetString(scoreText)}'");
                 s = double.NaN;
@@ -123,11 +123,7 @@ internal static class RunFrameCsvReader
 
             var e = 0;
             var epochText = epoch >= 0 && epoch < count ? csv.Field(epoch) : default;
-            if (epochText is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
-            {
-                e = digit - '0';
-            }
-            else if (!RunFrameJsonlReader.IsBlank(epochText) && !int.TryParse(epochText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out e))
+            if (!Utf8Numbers.TryParseDigit(epochText, out e) && !RunFrameJsonlReader.IsBlank(epochText) && !int.TryParse(epochText, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out e))
             {
                 b.Problem(index, o.EpochColumn, $"epoch must be an integer >= 0, not '{Encoding.UTF8.GetString(epochText)}'");
                 e = 0;

@@ -203,7 +203,7 @@ public static class RunFrameFile
         }
     }
 
-    private static RunFrameBuilder ParseStreamCore(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel, bool commentsFirst = false)
+    private static RunFrameBuilder ParseStreamCore(Stream stream, string name, string? filePath, RunFrameReadOptions o, string? transcodedFrom, CancellationToken cancel, bool skipComments = false)
     {
         var head = new byte[DetectBytes];
         var n = ReadFully(stream, head);
@@ -243,7 +243,7 @@ public static class RunFrameFile
         // large file that can be read again is first read as if it had none; only if that fails is it read
         // again from the start, with comments skipped, and that reading decides (a file with comments, or a
         // malformed one, then costs two readings).
-        var commentsPossible = !(commentsFirst is false && format == RunFrameFormat.Json && n == head.Length && stream.CanSeek && stream.Length >= NoCommentsFirstFrom);
+        var commentsPossible = skipComments || !(format == RunFrameFormat.Json && n == head.Length && stream.CanSeek && stream.Length >= NoCommentsFirstFrom);
 
         using var input = new ReplayStream(head, n, stream);
         try
@@ -252,7 +252,7 @@ public static class RunFrameFile
             if (!commentsPossible && b.Malformed)
             {
                 stream.Position = 0;
-                return ParseStreamCore(stream, name, filePath, o, transcodedFrom, cancel, commentsFirst: true);
+                return ParseStreamCore(stream, name, filePath, o, transcodedFrom, cancel, skipComments: true);
             }
         }
         catch (Exception ex) when (ReaderFailure.IsDataFailure(ex))

@@ -389,7 +389,7 @@ internal static class RunFrameJsonReader
                 scoreSeen = true;
                 if (r.TokenType == JsonTokenType.Number)
                 {
-                    if (Utf8Double.TryParsePlain(r.ValueSpan, out var s) || r.TryGetDouble(out s))
+                    if (Utf8Numbers.TryParsePlainDouble(r.ValueSpan, out var s) || r.TryGetDouble(out s))
                     {
                         score = s;
                     }
@@ -450,11 +450,7 @@ internal static class RunFrameJsonReader
 
                 if (r.TokenType == JsonTokenType.Number)
                 {
-                    if (r.ValueSpan is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
-                    {
-                        epoch = digit - '0';
-                    }
-                    else if (!r.TryGetInt32(out epoch))
+                    if (!Utf8Numbers.TryParseDigit(r.ValueSpan, out epoch) && !r.TryGetInt32(out epoch))
                     {
                         problems.Add(("epoch", "epoch must be an integer >= 0, not " + Encoding.UTF8.GetString(r.ValueSpan)));
                         epoch = 0;

@@ -324,7 +324,7 @@ internal static class RunFrameJsonlReader
                 {
                     r.Read();
                     scoreSeen = true;
-                    if (r.TokenType == JsonTokenType.Number && (Utf8Double.TryParsePlain(r.ValueSpan, out var s) || r.TryGetDouble(out s)) && double.IsFinite(s))
+                    if (r.TokenType == JsonTokenType.Number && (Utf8Numbers.TryParsePlainDouble(r.ValueSpan, out var s) || r.TryGetDouble(out s)) && double.IsFinite(s))
                     {
                         score = s;
                         scoreOk = true;
@@ -343,11 +343,7 @@ internal static class RunFrameJsonlReader
                 else if (key == KeyEpoch)
                 {
                     r.Read();
-                    if (r.TokenType == JsonTokenType.Number && r.ValueSpan is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
-                    {
-                        epoch = digit - '0';
-                    }
-                    else if (r.TokenType == JsonTokenType.Number && r.TryGetInt32(out var e))
+                    if (r.TokenType == JsonTokenType.Number && (Utf8Numbers.TryParseDigit(r.ValueSpan, out var e) || r.TryGetInt32(out e)))
                     {
                         epoch = e;
                     }

@@ -9,9 +9,10 @@ namespace EvalSig.Core.Text;
 /// is exactly m / 10^k, both operands exact doubles, so one correctly rounded division gives the correctly
 /// rounded value (Clinger's fast path), the same bits as <see cref="double.Parse(string)"/>. Anything else
 /// (exponents, signs other than a leading minus, longer digit strings) answers false and is left to the
-/// caller's general parser, which also decides what is valid.
+/// caller's general parser, which also decides what is valid. Likewise <see cref="TryParseDigit"/> for the
+/// usual epoch, a single digit.
 /// </summary>
-internal static class Utf8Double
+internal static class Utf8Numbers
 {
     private static ReadOnlySpan<double> PowersOfTen =>
     [
@@ -20,7 +21,7 @@ internal static class Utf8Double
     ];
 
     /// <summary>True, with the value, for a plain decimal that takes the fast path; false to use the general parser.</summary>
-    public static bool TryParsePlain(ReadOnlySpan<byte> text, out double value)
+    public static bool TryParsePlainDouble(ReadOnlySpan<byte> text, out double value)
     {
         value = 0;
         var i = 0;
@@ -73,5 +74,18 @@ internal static class Utf8Double
 
         value = negative ? -v : v;
         return true;
+    }
+
+    /// <summary>True, with the value, for a single decimal digit (the usual epoch); false to use the general parser.</summary>
+    public static bool TryParseDigit(ReadOnlySpan<byte> text, out int value)
+    {
+        if (text is [var digit] && digit is >= (byte)'0' and <= (byte)'9')
+        {
+            value = digit - '0';
+            return true;
+        }
+
+        value = 0;
+        return false;
     }
 }

@@ -11,7 +11,7 @@ namespace EvalSig.Core.Tests;
 /// Issue 16: the readers parse plain decimal scores on a fast path. It must give the very bits the general
 /// parser gives, and hand everything else back to it.
 /// </summary>
-public class Utf8DoubleTests
+public class Utf8NumbersTests
 {
     [Theory]
     [InlineData("0")]
@@ -29,7 +29,7 @@ public class Utf8DoubleTests
     [InlineData("007")] // CSV allows leading zeros; the value is the same
     public void APlainDecimal_TakesTheFastPath_AndGivesTheBitsOfDoubleParse(string text)
     {
-        Assert.True(Utf8Double.TryParsePlain(Encoding.ASCII.GetBytes(text), out var v));
+        Assert.True(Utf8Numbers.TryParsePlainDouble(Encoding.ASCII.GetBytes(text), out var v));
         Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(v));
     }
 
@@ -49,7 +49,7 @@ public class Utf8DoubleTests
     [InlineData("12345678901234567890")] // 20 digits
     [InlineData("0.00000000000000000000001")] // 23 fraction digits
     public void AnythingElse_IsLeftToTheGeneralParser(string text)
-        => Assert.False(Utf8Double.TryParsePlain(Encoding.ASCII.GetBytes(text), out _));
+        => Assert.False(Utf8Numbers.TryParsePlainDouble(Encoding.ASCII.GetBytes(text), out _));
 
     [Fact]
     public void RandomScores_AsEvaluationToolsWriteThem_ParseToTheSameBits()
@@ -68,7 +68,7 @@ public class Utf8DoubleTests
             foreach (var format in new[] { "R", "G17", "F6", "G" })
             {
                 var text = x.ToString(format, CultureInfo.InvariantCulture);
-                if (Utf8Double.TryParsePlain(Encoding.ASCII.GetBytes(text), out var v))
+                if (Utf8Numbers.TryParsePlainDouble(Encoding.ASCII.GetBytes(text), out var v))
                 {
                     fast++;
                     Assert.Equal(BitConverter.DoubleToInt64Bits(double.Parse(text, CultureInfo.InvariantCulture)), BitConverter.DoubleToInt64Bits(v));
@@ -77,6 +77,19 @@ public class Utf8DoubleTests
         }
 
         Assert.True(fast > 400_000, $"only {fast} of 800,000 texts took the fast path");
+    }
+
+    [Theory]
+    [InlineData("0", true, 0)]
+    [InlineData("7", true, 7)]
+    [InlineData("12", false, 0)]
+    [InlineData("-1", false, 0)]
+    [InlineData("", false, 0)]
+    [InlineData("a", false, 0)]
+    public void TryParseDigit_TakesOneDecimalDigit_AndNothingElse(string text, bool taken, int value)
+    {
+        Assert.Equal(taken, Utf8Numbers.TryParseDigit(Encoding.ASCII.GetBytes(text), out var v));
+        Assert.Equal(value, v);
     }
 
     [Theory]
