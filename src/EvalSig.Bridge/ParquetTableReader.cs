@@ -19,11 +19,13 @@ public sealed class ParquetTableReader : IDisposable
 {
     private readonly ParquetReader _reader;
     private readonly Dictionary<string, DataField> _fields;
+    private readonly Dictionary<string, int> _schemaTypes;
 
     private ParquetTableReader(ParquetReader reader)
     {
         _reader = reader;
         _fields = new Dictionary<string, DataField>(StringComparer.Ordinal);
+        _schemaTypes = SchemaTypes(reader);
         var columns = new List<ParquetColumn>();
         foreach (var f in reader.Schema.GetDataFields())
         {
@@ -54,7 +56,7 @@ public sealed class ParquetTableReader : IDisposable
     public static bool FooterProbeActive => ParquetFooterProbe.Available;
 
     public ParquetRowGroup OpenRowGroup(int index)
-        => Guard(() => new ParquetRowGroup(_reader.OpenRowGroupReader(index), _fields));
+        => Guard(() => new ParquetRowGroup(_reader.OpenRowGroupReader(index), _fields, _schemaTypes));
 
     public void Dispose() => _reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
@@ -71,6 +73,31 @@ public sealed class ParquetTableReader : IDisposable
     }
 
     internal static T Guard<T>(Func<Task<T>> read) => Guard(() => read().GetAwaiter().GetResult());
+
+    /// <summary>
+    /// The physical type the schema gives each top-level leaf (the type Parquet.Net decodes a column's values as). A
+    /// name that occurs twice is left out.
+    /// </summary>
+    private static Dictionary<string, int> SchemaTypes(ParquetReader reader)
+    {
+        var types = new Dictionary<string, int>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var schema = reader.Metadata?.Schema;
+        for (var i = 1; schema is not null && i < schema.Count; i++)
+        {
+            var e = schema[i];
+            if (e.Name is { } name && !seen.Add(name))
+            {
+                types.Remove(name);
+            }
+            else if (e.Name is not null && e.Type is { } t && (e.NumChildren ?? 0) == 0)
+            {
+                types[e.Name] = (int)t;
+            }
+        }
+
+        return types;
+    }
 
     private static Type? TypeOf(DataField f)
     {
@@ -92,11 +119,13 @@ public sealed class ParquetRowGroup : IDisposable
 {
     private readonly ParquetRowGroupReader _rg;
     private readonly Dictionary<string, DataField> _fields;
+    private readonly Dictionary<string, int> _schemaTypes;
 
-    internal ParquetRowGroup(ParquetRowGroupReader rg, Dictionary<string, DataField> fields)
+    internal ParquetRowGroup(ParquetRowGroupReader rg, Dictionary<string, DataField> fields, Dictionary<string, int> schemaTypes)
     {
         _rg = rg;
         _fields = fields;
+        _schemaTypes = schemaTypes;
         RowCount = checked((int)rg.RowCount);
     }
 
@@ -268,6 +297,33 @@ public sealed class ParquetRowGroup : IDisposable
         }
 
         return false;
+    }
+
+    /// <summary>
+    /// The layout of a column's chunk in this row group (see <see cref="ParquetChunkLayout"/>), or null when the
+    /// footer gives none that EvalSig could decode itself (no metadata, an external file, encryption, or a chunk whose
+    /// type is not the one the schema gives its column, which Parquet.Net would decode as the schema's).
+    /// </summary>
+    public ParquetChunkLayout? Layout(string column)
+    {
+        var f = Field(column);
+        var chunk = ParquetTableReader.Guard(() => _rg.GetMetadata(f));
+        if (chunk?.MetaData is not { } m || chunk.FilePath is not null || chunk.CryptoMetadata is not null || chunk.EncryptedColumnMetadata is not null
+            || f.MaxRepetitionLevel != 0 || !_schemaTypes.TryGetValue(column, out var schemaType) || schemaType != (int)m.Type)
+        {
+            return null;
+        }
+
+        return new ParquetChunkLayout(
+            (int)m.Type,
+            (int)m.Codec,
+            m.Encodings?.Select(e => (int)e).ToArray() ?? [],
+            m.DataPageOffset,
+            m.DictionaryPageOffset ?? 0,
+            m.TotalCompressedSize,
+            m.NumValues,
+            f.MaxDefinitionLevel,
+            f.MaxRepetitionLevel);
     }
 
     public void Dispose() => _rg.Dispose();

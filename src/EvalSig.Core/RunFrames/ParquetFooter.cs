@@ -62,7 +62,8 @@ internal static class ParquetFooter
         return null;
     }
 
-    private ref struct Walker
+    /// <summary>Thrift compact protocol over a span, every read checked against its end (also used for page headers: ParquetPages).</summary>
+    internal ref struct Walker
     {
         private readonly ReadOnlySpan<byte> _data;
 
@@ -110,7 +111,7 @@ internal static class ParquetFooter
             }
         }
 
-        private bool SkipValue(int type, int depth, bool inList)
+        public bool SkipValue(int type, int depth, bool inList)
         {
             switch (type)
             {
@@ -193,7 +194,7 @@ internal static class ParquetFooter
             }
         }
 
-        private bool ReadByte(out byte b)
+        public bool ReadByte(out byte b)
         {
             if (Position >= _data.Length)
             {
@@ -205,7 +206,7 @@ internal static class ParquetFooter
             return true;
         }
 
-        private bool ReadVarint(out ulong value)
+        public bool ReadVarint(out ulong value)
         {
             value = 0;
             for (var shift = 0; shift < 64; shift += 7)

@@ -121,7 +121,7 @@ internal static class RunFrameParquet
             cancel.ThrowIfCancellationRequested();
             try
             {
-                ReadRowGroup(reader, g, b, fields, item, score, run, buffers, ref total, stream.CanSeek ? stream.Length : 0, cancel);
+                ReadRowGroup(reader, stream, g, b, fields, item, score, run, buffers, ref total, stream.CanSeek ? stream.Length : 0, cancel);
                 if (ReturnMemoryBetweenRowGroups && g + 1 < reader.RowGroupCount)
                 {
                     // Parquet.Net decodes each column chunk into fresh large arrays (bytes and chars, a few MB per
@@ -143,13 +143,19 @@ internal static class RunFrameParquet
     /// <summary>Arrays one row group fills and the next reuses (issue 16: no per-group garbage of this kind).</summary>
     private sealed class GroupBuffers
     {
+        public readonly ParquetPages Pages = new();
+        public readonly ParquetTextChunk Ids = new();
+        public readonly ParquetTextChunk ClusterText = new();
+        public readonly ParquetTextChunk Metadata = new();
         public double[] Scores = [];
+        public bool[] ScoreNulls = [];
         public int[] Clusters = [];
+        public int[] Epochs = [];
 
         public static T[] Room<T>(ref T[] buffer, int n) => buffer.Length >= n ? buffer : buffer = new T[n];
     }
 
-    private static void ReadRowGroup(ParquetTableReader reader, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, GroupBuffers buffers, ref long total, long fileLength, CancellationToken cancel)
+    private static void ReadRowGroup(ParquetTableReader reader, Stream stream, int g, RunFrameBuilder b, Dictionary<string, ParquetColumn> fields, ParquetColumn item, ParquetColumn score, RunFieldAccumulator run, GroupBuffers buffers, ref long total, long fileLength, CancellationToken cancel)
     {
         ParquetColumn? F(string name) => fields.TryGetValue(name, out var f) ? f : null;
         {
@@ -167,17 +173,17 @@ internal static class RunFrameParquet
             // always were (so a file with several bad columns names the same one first); cluster labels become
             // codes at once, ids are transcoded into the builder row by row, and a run-level column makes a
             // string only where its value changes.
-            var scratch = Array.Empty<byte>();
-            using var ids = rg.ReadText(item.Name, cancel);
-            var scores = ReadDoubles(rg, score, b, checked((int)total), buffers, cancel);
+            // Issue 16: where ParquetPages can decode a chunk, text arrives as UTF-8 slices of one reused buffer.
+            using var ids = ReadText(rg, item, stream, buffers, buffers.Ids, cancel);
+            var scores = ReadDoubles(rg, score, stream, b, checked((int)total), buffers, cancel);
             int[]? clusters = null;
             if (F(RunFrameColumns.ClusterId) is { } cf)
             {
-                using var text = rg.ReadText(cf.Name, cancel);
+                using var text = ReadText(rg, cf, stream, buffers, buffers.ClusterText, cancel);
                 clusters = GroupBuffers.Room(ref buffers.Clusters, n);
                 for (var i = 0; i < n; i++)
                 {
-                    clusters[i] = text.IsNull(i) ? -1 : b.ClusterCode(Utf8(text[i], ref scratch));
+                    clusters[i] = text.IsNull(i) ? -1 : b.ClusterCode(text.Utf8(i));
                 }
             }
 
@@ -185,9 +191,9 @@ internal static class RunFrameParquet
             var epochs = F(RunFrameColumns.Epoch) is not { } ef ? null
                 : ef.ClrType == typeof(int) && rg.TryGetConstant<int>(ef.Name, out var e32) ? Constant(e32 ?? 0)
                 : ef.ClrType == typeof(long) && rg.TryGetConstant<long>(ef.Name, out var e64) && e64 is null or (>= int.MinValue and <= int.MaxValue) ? Constant((int)(e64 ?? 0))
-                : ReadInts(rg, ef, cancel);
+                : ReadInts(rg, ef, stream, buffers, cancel);
             int[]? Constant(int epoch) => epoch == 0 ? null : Enumerable.Repeat(epoch, n).ToArray();
-            using var meta = F(RunFrameColumns.MetadataJson) is { } mf ? rg.ReadText(mf.Name, cancel) : null;
+            using var meta = F(RunFrameColumns.MetadataJson) is { } mf ? ReadText(rg, mf, stream, buffers, buffers.Metadata, cancel) : null;
 
             foreach (var name in new[] { RunFrameColumns.ProjectId, RunFrameColumns.RunId, RunFrameColumns.ModelId, RunFrameColumns.TaskId, RunFrameColumns.MetricName, RunFrameColumns.ConfigHash })
             {
@@ -231,7 +237,6 @@ internal static class RunFrameParquet
 
             var metadataBuffer = new ArrayBufferWriter<byte>(256);
             using var metadataWriter = new Utf8JsonWriter(metadataBuffer, Json.JsonValues.WriterOptions());
-            var metaScratch = Array.Empty<byte>();
             for (var i = 0; i < n; i++)
             {
                 if ((i & 0xFFFF) == 0)
@@ -240,7 +245,7 @@ internal static class RunFrameParquet
                 }
 
                 ReadOnlySpan<byte> metadata = default;
-                if (meta is not null && !meta.IsNull(i) && !meta[i].IsEmpty && MetadataText.NormalizeUtf8(Utf8(meta[i], ref metaScratch), b, b.Count, metadataBuffer, metadataWriter))
+                if (meta is not null && !meta.IsNull(i) && meta.Utf8(i) is { IsEmpty: false } metaText && MetadataText.NormalizeUtf8(metaText, b, b.Count, metadataBuffer, metadataWriter))
                 {
                     metadata = metadataBuffer.WrittenSpan;
                 }
@@ -265,7 +270,7 @@ internal static class RunFrameParquet
                 }
                 else
                 {
-                    b.AddUtf8(Utf8(ids[i], ref scratch), scores[i], cluster, epoch, metadata);
+                    b.AddUtf8(ids.Utf8(i), scores[i], cluster, epoch, metadata);
                 }
             }
 
@@ -287,6 +292,41 @@ internal static class RunFrameParquet
     {
         var claimed = Math.Max(reader.TotalRowCount, firstGroupRows);
         return (int)Math.Min(Math.Min(claimed, Math.Max(1024, fileLength * 8)), 1 << 26);
+    }
+
+    /// <summary>
+    /// A string column of one row group: decoded by <see cref="ParquetPages"/> into <paramref name="slot"/> where it can,
+    /// otherwise by Parquet.Net (which also names what is wrong with a damaged chunk).
+    /// </summary>
+    private static TextSource ReadText(ParquetRowGroup rg, ParquetColumn f, Stream stream, GroupBuffers buffers, ParquetTextChunk slot, CancellationToken cancel)
+    {
+        if (f.ClrType == typeof(string) && rg.Layout(f.Name) is { } layout && ParquetPages.DecodableText(layout))
+        {
+            try
+            {
+                buffers.Pages.ReadText(stream, f.Name, layout, rg.RowCount, slot);
+                return new TextSource(slot, null);
+            }
+            catch (ParquetPagesUnsupportedException)
+            {
+                // Parquet.Net reads it below.
+            }
+        }
+
+        return new TextSource(null, rg.ReadText(f.Name, cancel));
+    }
+
+    /// <summary>A string column's rows as UTF-8, from whichever reader decoded it.</summary>
+    private sealed class TextSource(ParquetTextChunk? utf8, ParquetTextColumn? utf16) : IDisposable
+    {
+        private byte[] _scratch = [];
+
+        public bool IsNull(int row) => utf8?.IsNull(row) ?? utf16!.IsNull(row);
+
+        /// <summary>Row <paramref name="row"/>'s text (empty for null), valid until the next call.</summary>
+        public ReadOnlySpan<byte> Utf8(int row) => utf8 is not null ? utf8[row] : RunFrameParquet.Utf8(utf16![row], ref _scratch);
+
+        public void Dispose() => utf16?.Dispose();
     }
 
     /// <summary>UTF-16 text as UTF-8 in a reused buffer (valid until the next call with it).</summary>
@@ -333,8 +373,32 @@ internal static class RunFrameParquet
         }
     }
 
-    private static double[] ReadDoubles(ParquetRowGroup rg, ParquetColumn f, RunFrameBuilder b, int firstIndex, GroupBuffers buffers, CancellationToken cancel)
+    private static double[] ReadDoubles(ParquetRowGroup rg, ParquetColumn f, Stream stream, RunFrameBuilder b, int firstIndex, GroupBuffers buffers, CancellationToken cancel)
     {
+        if (f.ClrType == typeof(double) && ParquetPages.DecodableDoubles(rg.Layout(f.Name)))
+        {
+            var n = rg.RowCount;
+            var into = GroupBuffers.Room(ref buffers.Scores, n);
+            var nulls = f.IsNullable ? GroupBuffers.Room(ref buffers.ScoreNulls, n) : null;
+            try
+            {
+                buffers.Pages.ReadDoubles(stream, f.Name, rg.Layout(f.Name)!, n, into, nulls);
+                for (var i = 0; nulls is not null && i < n; i++)
+                {
+                    if (nulls[i])
+                    {
+                        b.ScoreProblem(firstIndex + i, "score is null; every item needs a numeric score");
+                    }
+                }
+
+                return into;
+            }
+            catch (ParquetPagesUnsupportedException)
+            {
+                // Parquet.Net reads it below.
+            }
+        }
+
         if (f.ClrType == typeof(double) && !f.IsNullable)
         {
             var into = GroupBuffers.Room(ref buffers.Scores, rg.RowCount);
@@ -370,8 +434,22 @@ internal static class RunFrameParquet
         throw new InvalidDataException($"column 'score' must hold doubles, not {TypeName(f)}");
     }
 
-    private static int[] ReadInts(ParquetRowGroup rg, ParquetColumn f, CancellationToken cancel)
+    private static int[] ReadInts(ParquetRowGroup rg, ParquetColumn f, Stream stream, GroupBuffers buffers, CancellationToken cancel)
     {
+        if (f.ClrType == typeof(int) && rg.Layout(f.Name) is { } layout && ParquetPages.DecodableInts(layout))
+        {
+            var into = GroupBuffers.Room(ref buffers.Epochs, rg.RowCount);
+            try
+            {
+                buffers.Pages.ReadInts(stream, f.Name, layout, rg.RowCount, into, f.IsNullable ? new bool[rg.RowCount] : null);
+                return into;
+            }
+            catch (ParquetPagesUnsupportedException)
+            {
+                // Parquet.Net reads it below.
+            }
+        }
+
         if (f.ClrType == typeof(int))
         {
             return f.IsNullable ? Array.ConvertAll(rg.ReadNullable<int>(f.Name, cancel), x => x ?? 0) : rg.ReadRequired<int>(f.Name, cancel);
