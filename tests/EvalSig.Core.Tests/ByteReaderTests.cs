@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using System.Text;
@@ -132,6 +133,85 @@ public sealed class ByteReaderTests
                 (0, "epoch", "epoch must be an integer >= 0, not \"two\""),
             },
             problems);
+    }
+
+    [Theory]
+    [InlineData(",\"item_id\":\"a\",\"score\":0.25,\"cluster_id\":\"c\",\"epoch\":2,\"metadata\":{\"k\":[1,{\"x\":null}]}}")]
+    [InlineData(",\"item_id\":5,\"score\":1e400,\"cluster_id\":7,\"epoch\":\"two\",\"metadata\":[]}")]
+    [InlineData(",\"score\":\"high\"}")]
+    [InlineData(",\"item_id\":\"a\",\"score\":1,\"note\":\"an extra key\"}")]
+    [InlineData(",\"item_id\":\"a\",\"score\":1,\"metadata\":\"{\\\"k\\\": 1}\"}")]
+    [InlineData(",\"item_id\":\"q\\u00e9\",\"score\":1,\"run_id\":\"other\",\"model_id\":\"m\"}")]
+    [InlineData(",\"item_id\":\"a\",\"score\":1} trailing")]
+    [InlineData(",\"item_id\":\"a\",\"score\":}")]
+    [InlineData("5,\"item_id\":\"a\",\"score\":1}")]
+    [InlineData("}")]
+    [InlineData(" ")]
+    [InlineData(",\"item_id\":\"a\u00e9\",\"score\":1}")]
+    public void Jsonl_ALineOpeningWithTheRunFieldsOfTheLineBefore_ReadsAsItDoesAlone(string tail)
+    {
+        // Issue 16: after a line read on the fast path, a line opening with the same run fields is parsed from
+        // the reader's state after them; the same line first in a file is parsed whole.
+        foreach (var opening in new[] { "{" + Run, "{ \"run_id\":\"r\",\"task_id\":{\"k\":[1,\"x\"]}" })
+        {
+            var line = Encoding.UTF8.GetBytes(opening + tail + "\n");
+            var alone = ReadJsonl(line);
+            var after = ReadJsonl([.. Encoding.UTF8.GetBytes(opening + ",\"item_id\":\"first\",\"score\":0,\"metadata\":{}}\n"), .. line]);
+
+            Assert.Equal(alone.Problems.Select(p => (p.ItemIndex + 1, p.Field, p.Message, p.Line + 1, p.BytePosition)), after.Problems.Select(p => (p.ItemIndex, p.Field, p.Message, p.Line, p.BytePosition)));
+            Assert.Equal(alone.Items, after.Items.Skip(1));
+        }
+    }
+
+    [Fact]
+    public void Jsonl_InvalidUtf8AfterTheRunFieldsOfTheLineBefore_NamesTheLineAndByte()
+    {
+        var line = Encoding.UTF8.GetBytes("{" + Run + ",\"item_id\":\"a\u00e9\",\"score\":1}\n");
+        var at = Array.IndexOf(line, (byte)0xC3);
+        line[at + 1] = 0x28;
+
+        var after = ReadJsonl([.. Encoding.UTF8.GetBytes("{" + Run + ",\"item_id\":\"first\",\"score\":0}\n"), .. line]);
+
+        var p = Assert.Single(after.Problems);
+        Assert.Equal("the text is not valid UTF-8 (bytes C3); save the file as UTF-8", p.Message);
+        Assert.Equal(2, p.Line);
+        Assert.Equal(at + 1, p.BytePosition);
+        Assert.Equal(ReadJsonl(line).Problems.Single().BytePosition, p.BytePosition);
+    }
+
+    [Theory]
+    [InlineData("3", "35")]
+    [InlineData("null", "nullx")]
+    [InlineData("\"acc\"", "\"acc\"5")]
+    public void Jsonl_ARunFieldValueThatALaterLineExtends_IsReadAsWritten(string first, string second)
+    {
+        // A number or literal ends where the byte after it says: a line whose bytes start like the line before
+        // may still hold a different value there, or malformed JSON.
+        var text = "{\"metric_name\":" + first + ",\"item_id\":\"a\",\"score\":1}\n{\"metric_name\":" + second + ",\"item_id\":\"b\",\"score\":1}\n";
+        var secondAlone = ReadJsonl(Encoding.UTF8.GetBytes("{\"metric_name\":" + second + ",\"item_id\":\"b\",\"score\":1}\n"));
+
+        var p = Assert.Single(ReadJsonl(Encoding.UTF8.GetBytes(text)).Problems);
+
+        if (secondAlone.Problems.Count == 1)
+        {
+            // Malformed: the same message and byte as when the line is read alone.
+            Assert.StartsWith("malformed JSON: ", p.Message, StringComparison.Ordinal);
+            Assert.Equal((secondAlone.Problems[0].Message, 2L, secondAlone.Problems[0].BytePosition), (p.Message, p.Line, p.BytePosition));
+        }
+        else
+        {
+            Assert.Equal(("metric_name", 1), (p.Field, p.ItemIndex));
+            Assert.StartsWith($"'metric_name' is '{second}' here", p.Message, StringComparison.Ordinal);
+        }
+    }
+
+    private static (IReadOnlyList<RunFrameProblem> Problems, IReadOnlyList<RunFrameItem> Items) ReadJsonl(byte[] bytes)
+    {
+        using var s = new Scratch();
+        var path = s.File("lines.jsonl");
+        File.WriteAllBytes(path, bytes);
+        var problems = RunFrameFile.Validate(path);
+        return (problems, problems.Count == 0 ? RunFrameFile.Read(path).Items.ToList() : []);
     }
 
     [Theory]

@@ -41,15 +41,28 @@ internal static class RunFrameJsonlReader
                 }
 
                 var line = window.Buffer.AsSpan(start, length);
-                InvalidUtf8Exception.ThrowIfInvalid(line, lineNo);
-                if (IsBlank(line))
+                var skip = fast.PrefixLength(line);
+                if (skip > 0)
                 {
-                    continue;
+                    // The skipped bytes are an earlier line's, valid and ending on an ASCII byte: the rest alone
+                    // decides, and a bad rest is reported as the whole line would be.
+                    if (!System.Text.Unicode.Utf8.IsValid(line[skip..]))
+                    {
+                        InvalidUtf8Exception.ThrowIfInvalid(line, lineNo);
+                    }
+                }
+                else
+                {
+                    InvalidUtf8Exception.ThrowIfInvalid(line, lineNo);
+                    if (IsBlank(line))
+                    {
+                        continue;
+                    }
                 }
 
                 try
                 {
-                    if (!ReadLine(line, window.Buffer.AsMemory(start, length), lineNo, b, o, run, fast))
+                    if (!ReadLine(line, window.Buffer.AsMemory(start, length), skip, lineNo, b, o, run, fast))
                     {
                         return;
                     }
@@ -123,11 +136,25 @@ internal static class RunFrameJsonlReader
     }
 
     /// <summary>One non-blank line; false when reading must stop (already reported).</summary>
-    private static bool ReadLine(ReadOnlySpan<byte> line, ReadOnlyMemory<byte> memory, long lineNo, RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run, FastLine fast)
+    /// <param name="skip">Bytes at the start of the line that are <see cref="FastLine.PrefixLength"/>'s run fields, not parsed again (0: none).</param>
+    private static bool ReadLine(ReadOnlySpan<byte> line, ReadOnlyMemory<byte> memory, int skip, long lineNo, RunFrameBuilder b, RunFrameReadOptions o, RunFieldAccumulator run, FastLine fast)
     {
+        var index = b.Count;
+        if (skip > 0)
+        {
+            var rest = fast.ReaderAfterPrefix(line[skip..]);
+            if (fast.TryRead(ref rest, line[skip..], resumed: true))
+            {
+                return true;
+            }
+
+            using var whole = JsonDocument.Parse(memory);
+            ReadItem(whole.RootElement, index, b, o, run);
+            return true;
+        }
+
         var r = new Utf8JsonReader(line, isFinalBlock: true, state: default);
         r.Read();
-        var index = b.Count;
         if (r.TokenType != JsonTokenType.StartObject)
         {
             // The whole line must still be one JSON value (a document would have refused it as malformed).
@@ -138,7 +165,7 @@ internal static class RunFrameJsonlReader
             return true;
         }
 
-        if (fast.TryRead(ref r, line))
+        if (fast.TryRead(ref r, line, resumed: false))
         {
             return true;
         }
@@ -284,13 +311,52 @@ internal static class RunFrameJsonlReader
 
         public void Dispose() => _metadataText.Dispose();
 
+        /// <summary>
+        /// Issue 16: the run fields that open a line (as Export-RunFrame writes them, the same on every line),
+        /// as the bytes of the last line whose fast read recorded them, and the reader's state after them. A
+        /// line that starts with the same bytes parses them to the same tokens and the same state, and
+        /// observing a run field's value a second time changes nothing (<see cref="RunFieldAccumulator.Observe"/>),
+        /// so such a line is parsed from the state on, with the same results and the same error positions.
+        /// </summary>
+        private byte[] _prefix = new byte[256];
+        private int _prefixLength;
+        private JsonReaderState _prefixState;
+
+        /// <summary>How many opening bytes of <paramref name="line"/> are the recorded run fields (0 when it does not start with them).</summary>
+        public int PrefixLength(ReadOnlySpan<byte> line)
+        {
+            var n = _prefixLength;
+            return n > 0 && line.Length > n && line[..n].SequenceEqual(_prefix.AsSpan(0, n)) ? n : 0;
+        }
+
+        /// <summary>A reader over the bytes after the recorded run fields, in the state a reader of the whole line has there.</summary>
+        public Utf8JsonReader ReaderAfterPrefix(ReadOnlySpan<byte> rest) => new(rest, isFinalBlock: true, _prefixState);
+
+        private void RecordPrefix(ReadOnlySpan<byte> prefix, JsonReaderState state)
+        {
+            if (_prefix.Length < prefix.Length)
+            {
+                _prefix = new byte[Math.Max(prefix.Length, _prefix.Length * 2)];
+            }
+
+            prefix.CopyTo(_prefix);
+            _prefixLength = prefix.Length;
+            _prefixState = state;
+        }
+
         private const int KindProblem = 0;
         private const int KindScoreProblem = 1;
         private const int KindObserve = 2;
 
         /// <summary>False, having changed nothing, when the line needs the document path.</summary>
-        public bool TryRead(ref Utf8JsonReader r, ReadOnlySpan<byte> line)
+        /// <param name="r">At the line's opening brace, or (<paramref name="resumed"/>) resumed after the recorded run fields.</param>
+        /// <param name="line">The bytes <paramref name="r"/> reads: the line, or the rest of it after the recorded run fields.</param>
+        public bool TryRead(ref Utf8JsonReader r, ReadOnlySpan<byte> line, bool resumed)
         {
+            // The run fields that open a line read from its start: where they end and the reader's state there.
+            var opening = !resumed;
+            var openingEnd = 0;
+            var openingState = default(JsonReaderState);
             _pending.Clear();
             var idSeen = false;
             var id = default(LineValue);
@@ -310,6 +376,11 @@ internal static class RunFrameJsonlReader
                 }
 
                 var key = Key(ref r);
+                if (key < KeyRunField)
+                {
+                    opening = false;
+                }
+
                 if (key == KeyItem)
                 {
                     r.Read();
@@ -384,6 +455,14 @@ internal static class RunFrameJsonlReader
                 {
                     r.Read();
                     ObserveRunField(ref r, line, key - KeyRunField);
+
+                    // A number or a literal ends where the byte after it says, so the opening fields end only after a
+                    // string, object or array (whose last byte ends it): then a later line's tokens there are the same.
+                    if (opening && r.TokenType is JsonTokenType.String or JsonTokenType.EndObject or JsonTokenType.EndArray)
+                    {
+                        openingEnd = (int)r.BytesConsumed;
+                        openingState = r.CurrentState;
+                    }
                 }
                 else
                 {
@@ -393,6 +472,11 @@ internal static class RunFrameJsonlReader
 
             // Only white space may follow the object (as a document requires).
             r.Read();
+
+            if (openingEnd > 0)
+            {
+                RecordPrefix(line[..openingEnd], openingState);
+            }
 
             var b = _b;
             var index = b.Count;
