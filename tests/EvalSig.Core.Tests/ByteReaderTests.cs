@@ -18,7 +18,7 @@ public sealed class ByteReaderTests
 {
     private const string Run = "\"run_id\":\"r\",\"model_id\":\"m\",\"task_id\":\"t\",\"metric_name\":\"acc\"";
 
-    // Larger than the reader's 256 KB window, so a record must survive a refill and a grown window.
+    // Larger than the readers' windows (JSONL 64 KB, CSV 256 KB), so a record must survive a refill and a grown window.
     private static readonly string Long = new('x', 600_000);
 
     [Fact]

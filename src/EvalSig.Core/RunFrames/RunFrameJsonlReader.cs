@@ -27,7 +27,9 @@ internal static class RunFrameJsonlReader
     public static void Read(Stream stream, RunFrameBuilder b, RunFrameReadOptions o, CancellationToken cancel)
     {
         var run = new RunFieldAccumulator(b);
-        using var window = new ByteWindow(stream);
+        // 64 KB holds hundreds of the usual lines (a longer line grows it): two readers at once keep ~0.4 MB less
+        // than with the 256 KB default, and the window stays in the core's cache.
+        using var window = new ByteWindow(stream, 1 << 16);
         using var fast = new FastLine(b, o, run);
         long lineNo = 0;
         try
