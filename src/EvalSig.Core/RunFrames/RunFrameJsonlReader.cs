@@ -20,6 +20,8 @@ namespace EvalSig.Core.RunFrames;
 /// the line's bytes; ids and cluster labels reach the builder as UTF-8 and metadata is minified token by
 /// token, so a line whose keys are all known costs no allocation. A line with other keys (metadata from
 /// extra keys) or with metadata as a string takes the document path it always took, with the same result.
+/// Run fields that open a line byte for byte as on the line before are not parsed again: the reader resumes
+/// after them in the state it had there (FastLine's recorded opening), which keeps error positions too.
 /// Line breaks are those of <see cref="TextReader.ReadLine"/>: LF, CRLF or a lone CR.
 /// </remarks>
 internal static class RunFrameJsonlReader
