@@ -2,6 +2,8 @@ using System;
 using System.IO;
 using System.Text.Json;
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Jobs;
 using EvalSig.Core.Gating;
 using EvalSig.Core.RunFrames;
 using EvalSig.Core.Statistics;
@@ -16,12 +18,30 @@ namespace EvalSig.Benchmarks;
 /// <c>evalsig gate</c>) come from <c>-- write-runs</c> and /usr/bin/time -v: see benchmarks/README.md.
 /// </summary>
 [MemoryDiagnoser]
-[SimpleJob(launchCount: 1, warmupCount: 1, iterationCount: 5)]
+[Config(typeof(CliRuntimeSettings))]
 public class FileToVerdictBenchmarks
 {
+    /// <summary>
+    /// One job with the runtime settings the evalsig CLI ships in its runtimeconfig.json (TieredPGO off, non-concurrent
+    /// GC, GCConserveMemory 5), so the gate and its floors run as a user's gate does: launch 1, warm-up 1, 5 iterations.
+    /// </summary>
+    public sealed class CliRuntimeSettings : ManualConfig
+    {
+        public CliRuntimeSettings()
+            => AddJob(Job.Default
+                .WithLaunchCount(1).WithWarmupCount(1).WithIterationCount(5)
+                .WithGcConcurrent(false)
+                .WithEnvironmentVariables(
+                    new EnvironmentVariable("DOTNET_TieredPGO", "0"),
+                    new EnvironmentVariable("DOTNET_GCConserveMemory", "5"))
+                .WithId("CliSettings"));
+    }
+
     private string _dir = string.Empty;
     private string _base = string.Empty;
     private string _cand = string.Empty;
+    private string _baseJson = string.Empty;
+    private string _candJson = string.Empty;
 
     /// <summary>All four formats, or those named in <c>EVALSIG_BENCH_FORMATS</c> (e.g. <c>Json,Jsonl</c>).</summary>
     public static RunFrameFormat[] Formats => Environment.GetEnvironmentVariable("EVALSIG_BENCH_FORMATS") is { Length: > 0 } f
@@ -36,25 +56,29 @@ public class FileToVerdictBenchmarks
     {
         var n = Environment.GetEnvironmentVariable("EVALSIG_BENCH_ITEMS") is { Length: > 0 } s ? int.Parse(s, System.Globalization.CultureInfo.InvariantCulture) : 1_000_000;
         _dir = Directory.CreateTempSubdirectory("evalsig-f2v-").FullName;
-        (_base, _cand) = RunFiles.Write(_dir, n, Format);
+        (_base, _cand) = RunFiles.Write(_dir, n, Format, keepSource: true);
+        (_baseJson, _candJson) = (Path.Combine(_dir, "base-src.json"), Path.Combine(_dir, "cand-src.json"));
     }
 
     [GlobalCleanup]
     public void Cleanup() => Directory.Delete(_dir, true);
 
-    /// <summary>The floor: every token of both files read by Utf8JsonReader, nothing kept (JSON and JSONL only).</summary>
+    /// <summary>
+    /// The floor: every token of both files read by Utf8JsonReader, nothing kept. CSV and Parquet have no JSON tokens:
+    /// their floor is the same items' RunFrame JSON (as in the whole-process figures).
+    /// </summary>
     [Benchmark(Baseline = true)]
     public long TokenizeBothFiles()
-        => TokenizeOrRead(_base) + TokenizeOrRead(_cand);
+        => Tokenize(Tokenized(_base)) + Tokenize(Tokenized(_cand));
 
-    private long TokenizeOrRead(string path) => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? Tokenize(path) : ReadBytes(path);
+    private string Tokenized(string path) => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? path : path == _base ? _baseJson : _candJson;
 
     /// <summary>The same floor with the two files tokenized at once on two threads, as the gate reads them.</summary>
     [Benchmark]
     public long TokenizeBothFilesInParallel()
     {
-        var other = System.Threading.Tasks.Task.Run(() => TokenizeOrRead(_cand));
-        return TokenizeOrRead(_base) + other.GetAwaiter().GetResult();
+        var other = System.Threading.Tasks.Task.Run(() => Tokenize(Tokenized(_cand)));
+        return Tokenize(Tokenized(_base)) + other.GetAwaiter().GetResult();
     }
 
     /// <summary>The floor without a file-sized array: each file through one 1 MB buffer, tokenized as it comes.</summary>
@@ -70,7 +94,7 @@ public class FileToVerdictBenchmarks
         return StreamOrRead(_base) + other.GetAwaiter().GetResult();
     }
 
-    private long StreamOrRead(string path) => Format is RunFrameFormat.Json or RunFrameFormat.Jsonl ? TokenizeStreaming(path) : ReadBytes(path);
+    private long StreamOrRead(string path) => TokenizeStreaming(Tokenized(path));
 
     [Benchmark]
     public int ReadBothFiles() => RunFrameFile.Read(_base).Count + RunFrameFile.Read(_cand).Count;
@@ -167,27 +191,13 @@ public class FileToVerdictBenchmarks
             }
         }
     }
-
-    private static long ReadBytes(string path)
-    {
-        // CSV and Parquet have no Utf8JsonReader floor; reading the bytes is the floor there.
-        var buffer = new byte[1 << 20];
-        using var f = File.OpenRead(path);
-        long total = 0;
-        int k;
-        while ((k = f.Read(buffer)) > 0)
-        {
-            total += k;
-        }
-
-        return total;
-    }
 }
 
 /// <summary>Baseline and candidate files of one format for the file-to-verdict benchmarks.</summary>
 internal static class RunFiles
 {
-    public static (string Baseline, string Candidate) Write(string dir, int n, RunFrameFormat format)
+    /// <param name="keepSource">Keep the same items' RunFrame JSON (base-src.json, cand-src.json) beside CSV and Parquet files: their floor.</param>
+    public static (string Baseline, string Candidate) Write(string dir, int n, RunFrameFormat format, bool keepSource = false)
     {
         var ext = format.ToString().ToLowerInvariant();
         var b = SyntheticRuns.WriteJson(Path.Combine(dir, "base-src.json"), n, seed: 1, clusterSize: 5, runId: "base");
@@ -201,8 +211,12 @@ internal static class RunFiles
         var co = Path.Combine(dir, "cand." + ext);
         RunFrameFile.Write(RunFrameFile.Read(b), bo, format);
         RunFrameFile.Write(RunFrameFile.Read(c), co, format);
-        File.Delete(b);
-        File.Delete(c);
+        if (!keepSource)
+        {
+            File.Delete(b);
+            File.Delete(c);
+        }
+
         return (bo, co);
     }
 

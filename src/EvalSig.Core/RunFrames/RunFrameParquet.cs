@@ -375,14 +375,14 @@ internal static class RunFrameParquet
 
     private static double[] ReadDoubles(ParquetRowGroup rg, ParquetColumn f, Stream stream, RunFrameBuilder b, int firstIndex, GroupBuffers buffers, CancellationToken cancel)
     {
-        if (f.ClrType == typeof(double) && ParquetPages.DecodableDoubles(rg.Layout(f.Name)))
+        if (f.ClrType == typeof(double) && rg.Layout(f.Name) is { } layout && ParquetPages.DecodableDoubles(layout))
         {
             var n = rg.RowCount;
             var into = GroupBuffers.Room(ref buffers.Scores, n);
             var nulls = f.IsNullable ? GroupBuffers.Room(ref buffers.ScoreNulls, n) : null;
             try
             {
-                buffers.Pages.ReadDoubles(stream, f.Name, rg.Layout(f.Name)!, n, into, nulls);
+                buffers.Pages.ReadDoubles(stream, f.Name, layout, n, into, nulls);
                 for (var i = 0; nulls is not null && i < n; i++)
                 {
                     if (nulls[i])
