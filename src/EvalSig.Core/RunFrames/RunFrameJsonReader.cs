@@ -27,7 +27,13 @@ internal static class RunFrameJsonReader
         End,
     }
 
-    /// <param name="commentsPossible">False when the caller knows the text has no '/' at all, so no comment to skip.</param>
+    /// <param name="commentsPossible">
+    /// False when the caller reads the text as if it had no comments and, should that reading be malformed, reads it
+    /// again with comments possible, and that reading decides. Only then are the usual items read by
+    /// <see cref="JsonItemScanner"/> (issue 16): the reader resumes after them in the state it had after an earlier item,
+    /// which holds that item's line, so the line and byte of a malformed reading's problem may be off, but such a
+    /// reading is never the one reported.
+    /// </param>
     public static void Read(Stream stream, RunFrameBuilder b, CancellationToken cancel, bool commentsPossible = true)
     {
         var buffer = ArrayPool<byte>.Shared.Rent(InitialBuffer);
@@ -51,6 +57,10 @@ internal static class RunFrameJsonReader
         var itemsSeen = false;
         var pending = new List<(string? Field, string Message)>();
         using var metadata = new MetadataMinifier();
+        var scanItems = !commentsPossible && !JsonItemScanner.Disabled;
+        var afterItem = default(JsonReaderState);
+        var afterItemKnown = false;
+        ArrayBufferWriter<byte>? scannedMetadata = null;
 
         // Skip a UTF-8 byte order mark if present.
         len = Fill(stream, buffer, 0, ref eof);
@@ -66,6 +76,26 @@ internal static class RunFrameJsonReader
             {
                 while (!needMore && phase != Phase.End)
                 {
+                    if (scanItems && phase == Phase.Items && reader.TokenType == JsonTokenType.EndObject)
+                    {
+                        // After an item object (a skipped non-object item never ends on EndObject): the usual items
+                        // that follow are read from the bytes, and the reader resumes after the last of them in the
+                        // state it has after any item (only its line and byte in the line differ; see commentsPossible).
+                        if (!afterItemKnown)
+                        {
+                            afterItem = reader.CurrentState;
+                            afterItemKnown = true;
+                        }
+
+                        var at = pos + (int)reader.BytesConsumed;
+                        var scanned = JsonItemScanner.ReadItems(buffer.AsSpan(at, len - at), b, scannedMetadata ??= new ArrayBufferWriter<byte>(256));
+                        if (scanned > 0)
+                        {
+                            pos = at + scanned;
+                            reader = new Utf8JsonReader(buffer.AsSpan(pos, len - pos), eof, afterItem);
+                        }
+                    }
+
                     var probe = reader;
                     if (!probe.Read())
                     {
