@@ -165,11 +165,21 @@ public sealed class ParquetRowGroup : IDisposable
         var levels = f.MaxDefinitionLevel > 0 ? ArrayPool<int>.Shared.Rent(Math.Max(n, 1)) : null;
         try
         {
+            // A pooled array holds whatever its last user (Parquet.Net among them) left. Parquet.Net does not say how
+            // many values and levels it wrote, and a damaged chunk can hold fewer than the row group's rows: values it
+            // did not reach read as empty, not as an earlier column's, and levels it did not reach refuse the column.
+            values.AsSpan(0, n).Clear();
+            levels?.AsSpan(0, n).Fill(-1);
             ParquetTableReader.Guard(async () =>
             {
                 await _rg.ReadRawAsync<ReadOnlyMemory<char>>(f, values.AsMemory(0, n), levels?.AsMemory(0, n), null, cancel).ConfigureAwait(false);
                 return 0;
             });
+            if (levels is not null && levels.AsSpan(0, n).Contains(-1))
+            {
+                throw new InvalidDataException($"column '{column}' holds fewer values than its row group's {n} rows");
+            }
+
             return new ParquetTextColumn(values, levels, n);
         }
         catch
