@@ -36,11 +36,12 @@ internal static class JsonItemScanner
 
     private const int MaxFlatObject = 1 << 16;
 
-    private const int FieldItemId = 1;
-    private const int FieldScore = 2;
-    private const int FieldClusterId = 4;
-    private const int FieldEpoch = 8;
-    private const int FieldMetadata = 16;
+    // One bit per item field, in the reader's usual order (item_id, score, cluster_id, epoch, metadata).
+    private const int FieldItemId = 1 << (RunFrameJsonReader.FieldItemId - 1);
+    private const int FieldScore = 1 << (RunFrameJsonReader.FieldScore - 1);
+    private const int FieldClusterId = 1 << (RunFrameJsonReader.FieldClusterId - 1);
+    private const int FieldEpoch = 1 << (RunFrameJsonReader.FieldEpoch - 1);
+    private const int FieldMetadata = 1 << (RunFrameJsonReader.FieldMetadata - 1);
 
     /// <summary>
     /// Reads the usual items that follow, each as <c>, {...}</c>, from <paramref name="text"/>, which starts
@@ -102,15 +103,8 @@ internal static class JsonItemScanner
                     return false;
                 }
 
-                field = name.Length switch
-                {
-                    7 when name.SequenceEqual("item_id"u8) => FieldItemId,
-                    5 when name.SequenceEqual("score"u8) => FieldScore,
-                    10 when name.SequenceEqual("cluster_id"u8) => FieldClusterId,
-                    5 when name.SequenceEqual("epoch"u8) => FieldEpoch,
-                    8 when name.SequenceEqual("metadata"u8) => FieldMetadata,
-                    _ => 0,
-                };
+                var named = RunFrameJsonReader.ItemField(name);
+                field = named == RunFrameJsonReader.FieldOther ? 0 : 1 << (named - 1);
             }
 
             i = SkipSpace(t, i);

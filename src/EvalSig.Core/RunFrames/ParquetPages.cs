@@ -68,7 +68,8 @@ internal sealed class ParquetPages
     /// <summary>True when the footer describes a chunk this decoder may read as values of <paramref name="physicalType"/>.</summary>
     internal static bool Decodable(ParquetChunkLayout? layout, int physicalType)
     {
-        if (Disabled || layout is null || layout.PhysicalType != physicalType || layout.Codec is not (0 or 1)
+        // Fixed-width values are copied as they lie in the file (little-endian): a big-endian host reads through Parquet.Net.
+        if (Disabled || !BitConverter.IsLittleEndian || layout is null || layout.PhysicalType != physicalType || layout.Codec is not (0 or 1)
             || layout.MaxRepetitionLevel != 0 || layout.MaxDefinitionLevel is not (0 or 1))
         {
             return false;
@@ -98,17 +99,17 @@ internal sealed class ParquetPages
         Decode(stream, column, layout, rows, TypeByteArray, into, null, null, null);
     }
 
-    /// <summary>A double column's <paramref name="rows"/> values; <paramref name="isNull"/> (when the column may hold nulls) marks the nulls, whose value is NaN.</summary>
+    /// <summary>A double column's <paramref name="rows"/> values; a null reads as NaN, and <paramref name="isNull"/>, when given, marks it.</summary>
     public void ReadDoubles(Stream stream, string column, ParquetChunkLayout layout, int rows, double[] into, bool[]? isNull)
         => Decode(stream, column, layout, rows, TypeDouble, null, into, null, isNull);
 
-    /// <summary>An int32 column's <paramref name="rows"/> values; a null reads as 0, and <paramref name="isNull"/> marks it.</summary>
-    public void ReadInts(Stream stream, string column, ParquetChunkLayout layout, int rows, int[] into, bool[]? isNull)
-        => Decode(stream, column, layout, rows, TypeInt32, null, null, into, isNull);
+    /// <summary>An int32 column's <paramref name="rows"/> values; a null reads as 0.</summary>
+    public void ReadInts(Stream stream, string column, ParquetChunkLayout layout, int rows, int[] into)
+        => Decode(stream, column, layout, rows, TypeInt32, null, null, into, null);
 
     private void Decode(Stream stream, string column, ParquetChunkLayout layout, int rows, int type, ParquetTextChunk? text, double[]? doubles, int[]? ints, bool[]? isNull)
     {
-        if (!Decodable(layout, type) || layout.ValueCount != rows || (layout.MaxDefinitionLevel == 1 && isNull is null && text is null))
+        if (!Decodable(layout, type) || layout.ValueCount != rows)
         {
             throw new ParquetPagesUnsupportedException("chunk");
         }
@@ -123,7 +124,7 @@ internal sealed class ParquetPages
         while (row < rows)
         {
             var h = PageHeader.Parse(chunk, ref pos);
-            if (h.CompressedSize < 0 || h.UncompressedSize < 0 || h.CompressedSize > chunk.Length - pos)
+            if (h.CompressedSize > chunk.Length - pos)
             {
                 throw Unsupported("a page runs past its chunk");
             }
@@ -181,18 +182,16 @@ internal sealed class ParquetPages
                             throw Unsupported("data page v2");
                         }
 
+                        // The levels are never compressed; the values are when the page says so and the chunk has a codec.
                         var levels = payload[..h.DefinitionLevelsLength];
                         var rest = payload[h.DefinitionLevelsLength..];
-                        var body = h.IsCompressed && layout.Codec != 0
-                            ? Decompress(layout.Codec, rest, h.UncompressedSize - h.DefinitionLevelsLength)
-                            : rest;
-                        if (!h.IsCompressed || layout.Codec == 0)
+                        var compressed = h.IsCompressed && layout.Codec != 0;
+                        if (!compressed && h.UncompressedSize != payload.Length)
                         {
-                            if (h.UncompressedSize != payload.Length)
-                            {
-                                throw Unsupported("data page v2 size");
-                            }
+                            throw Unsupported("data page v2 size");
                         }
+
+                        var body = compressed ? Decompress(layout.Codec, rest, h.UncompressedSize - h.DefinitionLevelsLength) : rest;
 
                         DataPage(body, levels, optional, n, h.Encoding, row, type, text, doubles, ints, isNull);
                         row += n;
@@ -218,11 +217,7 @@ internal sealed class ParquetPages
             throw Unsupported("chunk bounds");
         }
 
-        if (_chunk.Length < size)
-        {
-            _chunk = new byte[Math.Max(size, _chunk.Length * 5L / 4)];
-        }
-
+        Room(ref _chunk, (int)size);
         stream.Position = start;
         stream.ReadExactly(_chunk, 0, (int)size);
         return _chunk.AsSpan(0, (int)size);
@@ -240,12 +235,7 @@ internal sealed class ParquetPages
             throw Unsupported("page size");
         }
 
-        if (_page.Length < uncompressedSize)
-        {
-            _page = new byte[Math.Max(uncompressedSize, _page.Length * 5 / 4)];
-        }
-
-        var output = _page.AsSpan(0, uncompressedSize);
+        var output = Room(ref _page, uncompressedSize).AsSpan(0, uncompressedSize);
         Snappy.Decompress(payload, output);
         return output;
     }
@@ -268,22 +258,10 @@ internal sealed class ParquetPages
 
                 break;
             case TypeDouble:
-                Room(ref _dictDoubles, count);
-                if ((long)count * 8 > body.Length)
-                {
-                    throw Unsupported("dictionary size");
-                }
-
-                Plain(body, count, _dictDoubles);
+                Plain(body, count, Room(ref _dictDoubles, count));
                 break;
             default:
-                Room(ref _dictInts, count);
-                if ((long)count * 4 > body.Length)
-                {
-                    throw Unsupported("dictionary size");
-                }
-
-                Plain(body, count, _dictInts);
+                Plain(body, count, Room(ref _dictInts, count));
                 break;
         }
     }
@@ -334,6 +312,7 @@ internal sealed class ParquetPages
         }
 
         var dictionary = encoding != PlainEncoding;
+        var marks = isNull is null ? default : isNull.AsSpan(row, n);
         var k = 0; // the next value of the page
         var pos = 0; // the next byte of PLAIN values
         switch (type)
@@ -359,56 +338,44 @@ internal sealed class ParquetPages
 
                 break;
             case TypeDouble:
-                if (!optional && !dictionary)
-                {
-                    if ((long)n * 8 > body.Length)
-                    {
-                        throw Unsupported("page size");
-                    }
-
-                    Plain(body, n, doubles.AsSpan(row, n));
-                    break;
-                }
-
-                if (!dictionary && (long)present * 8 > body.Length)
-                {
-                    throw Unsupported("page size");
-                }
-
-                for (var i = 0; i < n; i++)
-                {
-                    var none = optional && levels[i] == 0;
-                    if (isNull is not null)
-                    {
-                        isNull[row + i] = none;
-                    }
-
-                    doubles![row + i] = none ? double.NaN
-                        : dictionary ? _dictDoubles[indices[k++]]
-                        : BinaryPrimitives.ReadDoubleLittleEndian(body.Slice(8 * k++, 8));
-                }
-
+                Numbers(body, levels, indices, _dictDoubles, optional, dictionary, n, present, doubles.AsSpan(row, n), double.NaN, marks);
                 break;
             default:
-                if (!dictionary && (long)present * 4 > body.Length)
-                {
-                    throw Unsupported("page size");
-                }
-
-                for (var i = 0; i < n; i++)
-                {
-                    var none = optional && levels[i] == 0;
-                    if (isNull is not null)
-                    {
-                        isNull[row + i] = none;
-                    }
-
-                    ints![row + i] = none ? 0
-                        : dictionary ? _dictInts[indices[k++]]
-                        : BinaryPrimitives.ReadInt32LittleEndian(body.Slice(4 * k++, 4));
-                }
-
+                Numbers(body, levels, indices, _dictInts, optional, dictionary, n, present, ints.AsSpan(row, n), 0, marks);
                 break;
+        }
+    }
+
+    /// <summary>
+    /// A page's <paramref name="n"/> fixed-width values into <paramref name="into"/>: PLAIN (little-endian, copied as they
+    /// lie) or through the dictionary; a null row gets <paramref name="none"/> and is marked in <paramref name="isNull"/>
+    /// when that is given.
+    /// </summary>
+    private static void Numbers<T>(ReadOnlySpan<byte> body, ReadOnlySpan<int> levels, ReadOnlySpan<int> indices, ReadOnlySpan<T> dictionaryValues, bool optional, bool dictionary, int n, int present, Span<T> into, T none, Span<bool> isNull)
+        where T : unmanaged
+    {
+        var values = MemoryMarshal.Cast<byte, T>(body);
+        if (!dictionary && values.Length < present)
+        {
+            throw Unsupported("a page shorter than its values");
+        }
+
+        if (!optional && !dictionary)
+        {
+            values[..n].CopyTo(into);
+            return;
+        }
+
+        var k = 0;
+        for (var i = 0; i < n; i++)
+        {
+            var isNone = optional && levels[i] == 0;
+            if (!isNull.IsEmpty)
+            {
+                isNull[i] = isNone;
+            }
+
+            into[i] = isNone ? none : dictionary ? dictionaryValues[indices[k++]] : values[k++];
         }
     }
 
@@ -432,26 +399,17 @@ internal sealed class ParquetPages
         return value;
     }
 
-    private static void Plain(ReadOnlySpan<byte> body, int count, Span<double> into)
+    /// <summary>The first <paramref name="count"/> PLAIN fixed-width values of <paramref name="body"/> (little-endian, copied as they lie).</summary>
+    private static void Plain<T>(ReadOnlySpan<byte> body, int count, Span<T> into)
+        where T : unmanaged
     {
-        if (BitConverter.IsLittleEndian)
+        var values = MemoryMarshal.Cast<byte, T>(body);
+        if (values.Length < count)
         {
-            MemoryMarshal.Cast<byte, double>(body[..(count * 8)]).CopyTo(into);
-            return;
+            throw Unsupported("a page shorter than its values");
         }
 
-        for (var i = 0; i < count; i++)
-        {
-            into[i] = BinaryPrimitives.ReadDoubleLittleEndian(body.Slice(8 * i, 8));
-        }
-    }
-
-    private static void Plain(ReadOnlySpan<byte> body, int count, Span<int> into)
-    {
-        for (var i = 0; i < count; i++)
-        {
-            into[i] = BinaryPrimitives.ReadInt32LittleEndian(body.Slice(4 * i, 4));
-        }
+        values[..count].CopyTo(into);
     }
 
     /// <summary>
@@ -528,14 +486,15 @@ internal sealed class ParquetPages
         }
     }
 
-    private static ulong Uleb(ReadOnlySpan<byte> src, ref int pos)
+    /// <summary>An unsigned LEB128 varint of at most five bytes (35 bits: no count built from it can overflow).</summary>
+    internal static ulong Uleb(ReadOnlySpan<byte> src, ref int pos)
     {
         ulong value = 0;
         for (var shift = 0; shift < 35; shift += 7)
         {
             if (pos >= src.Length)
             {
-                throw Unsupported("a run header past the end");
+                throw Unsupported("a varint past the end");
             }
 
             var b = src[pos++];
@@ -546,7 +505,7 @@ internal sealed class ParquetPages
             }
         }
 
-        throw Unsupported("a run header longer than five bytes");
+        throw Unsupported("a varint longer than five bytes");
     }
 
     private static T[] Room<T>(ref T[] buffer, int n) => buffer.Length >= n ? buffer : buffer = new T[Math.Max(n, (int)Math.Min(Array.MaxLength, buffer.Length * 5L / 4))];
@@ -643,14 +602,16 @@ internal sealed class ParquetPages
                     continue;
                 }
 
-                if (type == 12 && ((scope == 0 && id is 5 or 7 or 8) || (scope is 5 or 8 && id == (scope == 5 ? 5 : 8))))
+                if (expected == 12)
                 {
+                    // The PageHeader's page headers take their field id as scope; theirs hold only Statistics.
                     Struct(ref w, ref h, scope == 0 ? id : Statistics);
                     continue;
                 }
 
-                if (type == 5 && Wanted(scope, id))
+                if (type == 5)
                 {
+                    // An i32: the fields the decoder uses are kept (Assign), the rest read past.
                     if (!w.ReadVarint(out var raw) || raw > uint.MaxValue)
                     {
                         throw Unsupported("page header");
@@ -679,15 +640,6 @@ internal sealed class ParquetPages
             8 => id switch { >= 1 and <= 6 => 5, 7 => 1, 8 => 12, _ => -1 }, // DataPageHeaderV2
             Statistics => id switch { 1 or 2 or 5 or 6 => 8, 3 or 4 => 6, 7 or 8 => 1, _ => -1 },
             _ => -1,
-        };
-
-        private static bool Wanted(int scope, int id) => (scope, id) switch
-        {
-            (0, 1 or 2 or 3) => true,
-            (5, 1 or 2 or 3) => true,
-            (7, 1 or 2) => true,
-            (8, 1 or 3 or 4 or 5 or 6) => true,
-            _ => false,
         };
 
         private static void Assign(ref PageHeader h, int scope, int id, int value)

@@ -585,12 +585,13 @@ internal static class RunFrameJsonReader
         return true;
     }
 
-    private const int FieldOther = 0;
-    private const int FieldItemId = 1;
-    private const int FieldScore = 2;
-    private const int FieldClusterId = 3;
-    private const int FieldEpoch = 4;
-    private const int FieldMetadata = 5;
+    // The item fields in their usual order (JsonItemScanner counts on it).
+    internal const int FieldOther = 0;
+    internal const int FieldItemId = 1;
+    internal const int FieldScore = 2;
+    internal const int FieldClusterId = 3;
+    internal const int FieldEpoch = 4;
+    internal const int FieldMetadata = 5;
 
     /// <summary>Which item field the property name the reader is at names: by length, then bytes (the names are plain ASCII).</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
@@ -606,7 +607,13 @@ internal static class RunFrameJsonReader
                 : FieldOther;
         }
 
-        var name = r.ValueSpan;
+        return ItemField(r.ValueSpan);
+    }
+
+    /// <summary>Which item field a property name written without escapes names (also JsonItemScanner's).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    internal static int ItemField(ReadOnlySpan<byte> name)
+    {
         return name.Length switch
         {
             7 when name.SequenceEqual("item_id"u8) => FieldItemId,

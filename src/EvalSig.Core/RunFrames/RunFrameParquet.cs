@@ -441,7 +441,7 @@ internal static class RunFrameParquet
             var into = GroupBuffers.Room(ref buffers.Epochs, rg.RowCount);
             try
             {
-                buffers.Pages.ReadInts(stream, f.Name, layout, rg.RowCount, into, f.IsNullable ? new bool[rg.RowCount] : null);
+                buffers.Pages.ReadInts(stream, f.Name, layout, rg.RowCount, into);
                 return into;
             }
             catch (ParquetPagesUnsupportedException)

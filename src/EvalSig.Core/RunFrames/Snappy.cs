@@ -13,23 +13,7 @@ internal static class Snappy
     public static void Decompress(ReadOnlySpan<byte> src, Span<byte> dst)
     {
         var pos = 0;
-        ulong declared = 0;
-        for (var shift = 0; ; shift += 7)
-        {
-            if (shift > 28 || pos >= src.Length)
-            {
-                throw Bad("a damaged length");
-            }
-
-            var b = src[pos++];
-            declared |= (ulong)(b & 0x7F) << shift;
-            if ((b & 0x80) == 0)
-            {
-                break;
-            }
-        }
-
-        if (declared != (ulong)dst.Length)
+        if (ParquetPages.Uleb(src, ref pos) != (ulong)dst.Length)
         {
             throw Bad("a length other than the page's");
         }
